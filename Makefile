@@ -1,0 +1,87 @@
+# mailops.ovh_hosting: `make demo` (the main job, on the simulator) and `make test` (everything CI runs).
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV        := $(CURDIR)/.venv
+PY          := $(VENV)/bin/python
+# ansible-test and ansible need the collection under ansible_collections/mailops/ovh_hosting:
+# a symlink in a temporary folder, one per checkout.
+COLL_ROOT   := $(or $(TMPDIR),/tmp)/mailops-ovh_hosting-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
+COLL_PATH   := $(COLL_ROOT)/ansible_collections/mailops/ovh_hosting
+SIM_PORT    ?= 18080
+SIM_URL     := http://127.0.0.1:$(SIM_PORT)
+PIP_STANDIN := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+
+export PATH := $(VENV)/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
+export ANSIBLE_TEST_CONTENT_ROOT := $(COLL_PATH)
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: setup system-deps collection-link test unit simulator-test sanity lint integration molecule demo clean
+
+## setup: an idempotent .venv with pinned requirements, ovhsim, the collection linked, system tools
+setup: $(VENV)/.installed collection-link system-deps
+
+$(VENV)/.installed: requirements.txt simulator/pyproject.toml
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.txt
+	$(VENV)/bin/pip install -q -e simulator
+	touch $@
+
+collection-link:
+	mkdir -p $(dir $(COLL_PATH))
+	ln -sfn $(CURDIR) $(COLL_PATH)
+
+# Debian tools the tests use: php-cli (form guard, mail() end to end), chromium (report rendering).
+system-deps:
+	missing=""
+	command -v php >/dev/null || missing="$$missing php-cli"
+	command -v chromium >/dev/null || missing="$$missing chromium"
+	if [ -n "$$missing" ]; then
+	  echo "installing:$$missing"
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null
+	fi
+
+## test: everything CI runs
+test: setup unit simulator-test sanity lint integration molecule
+
+unit:
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit
+
+simulator-test:
+	$(PY) -m pytest -q -p no:cacheprovider simulator/tests
+
+# ansible-test wants pip's bootstrap script from the internet: a stand-in that uses ensurepip.
+$(PIP_STANDIN):
+	mkdir -p $(dir $@)
+	cat > $@ <<'PYEOF'
+	"""Stand-in for get-pip.py: no internet here, so bootstrap pip with ensurepip, then install the arguments."""
+	import subprocess
+	import sys
+
+	args = [a for a in sys.argv[1:] if a not in ("--no-setuptools", "--no-wheel")]
+	subprocess.check_call([sys.executable, "-m", "ensurepip", "--upgrade"])
+	if args:
+	    subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
+	PYEOF
+
+sanity: setup $(PIP_STANDIN)
+	cd $(COLL_PATH) && ansible-test sanity --venv --python 3.11 --color no
+
+lint: setup
+	ansible-lint --profile production
+
+integration: setup
+	echo "integration: not yet"
+
+molecule: setup
+	echo "molecule: not yet"
+
+demo: setup
+	echo "demo: not yet"
+
+clean:
+	rm -rf $(VENV) $(COLL_ROOT) tests/output

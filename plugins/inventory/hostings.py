@@ -1,0 +1,241 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: hostings
+short_description: OVHcloud web hostings as hosts, grouped by the state of their script e-mails
+version_added: 0.1.0
+author:
+  - mailops maintainers
+description:
+  - Every web hosting of the OVH account (C(GET /hosting/web)) becomes an Ansible host named by its service name,
+    with C(ansible_connection=local), so plays run the collection's API modules from the controller, per hosting.
+  - With O(with_email), one C(GET /hosting/web/{serviceName}/email) per hosting, run concurrently under the
+    client's rate limit, fills the host variable C(ovh_email) and the groups C(email_<state>) (C(email_ok),
+    C(email_force), C(email_ko), C(email_bounce), C(email_spam), C(email_purging)), C(email_sending) and
+    C(email_stopped).
+  - A run costs 1 + N calls for N hostings (1 + 2N with O(with_details)); a cache hit costs none.
+  - The inventory source is a YAML file whose name ends in C(.ovh_hostings.yml) or C(.ovh_hostings.yaml).
+  - Credentials never reach the cache or the host variables.
+extends_documentation_fragment:
+  - mailops.ovh_hosting.auth
+  - constructed
+  - inventory_cache
+options:
+  plugin:
+    description: Marks the file as a configuration of this plugin.
+    type: str
+    required: true
+    choices: [mailops.ovh_hosting.hostings]
+  endpoint:
+    env:
+      - name: OVH_ENDPOINT
+  application_key:
+    env:
+      - name: OVH_APPLICATION_KEY
+  application_secret:
+    env:
+      - name: OVH_APPLICATION_SECRET
+  consumer_key:
+    env:
+      - name: OVH_CONSUMER_KEY
+  pattern:
+    description:
+      - Only the hostings whose service name matches this shell-style glob (C(*), C(?), C([...])), for example
+        C(*.cluster021.hosting.ovh.net) or C(shop-*).
+      - Filtering happens on the listing, so skipped hostings cost no call.
+    type: str
+    default: "*"
+  with_email:
+    description:
+      - Read the e-mail state of each hosting (one C(GET .../email) per hosting, concurrent) into C(ovh_email) and
+        the C(email_*) groups.
+      - Without it the inventory costs a single call and has no e-mail groups.
+    type: bool
+    default: true
+  with_details:
+    description:
+      - Also read the hosting itself (C(GET /hosting/web/{serviceName}), one more call per hosting) into
+        C(ovh_hosting) (C(offer), C(cluster), C(datacenter), C(state), ...) and the groups C(offer_<offer>).
+    type: bool
+    default: false
+  concurrency:
+    description:
+      - How many hostings are read at the same time (worker threads, one API client each).
+      - The rate limit still holds across all of them; see O(rate_limit).
+    type: int
+    default: 10
+  rate_limit:
+    env:
+      - name: OVH_RATE_LIMIT
+notes:
+  - OVH asks to stay around 60 requests a minute per consumer key; for a large fleet set O(rate_limit) (for example
+    C(1)) and enable the cache, see the collection's C(docs/scale.md).
+  - Hosts get C(ansible_python_interpreter) set to the controller's Python (the one running this plugin, which has
+    the C(ovh) client), because they are not the implicit C(localhost).
+  - A hosting whose e-mail state cannot be read (after the client's retries) is still a host, in the group
+    C(email_unknown), with C(ovh_email) null and a warning naming the error.
+seealso:
+  - module: mailops.ovh_hosting.email_info
+  - module: mailops.ovh_hosting.email
+"""
+
+EXAMPLES = r"""
+# demo.ovh_hostings.yml: every hosting, grouped by e-mail state; credentials from OVH_* or ovh.conf
+plugin: mailops.ovh_hosting.hostings
+
+# ---
+# Only one cluster, cached for an hour, gentle on the API, plus a group per offer and a bouncing group.
+plugin: mailops.ovh_hosting.hostings
+pattern: "*.cluster021.hosting.ovh.net"
+rate_limit: 1
+concurrency: 10
+with_details: true
+cache: true
+cache_plugin: ansible.builtin.jsonfile
+cache_connection: ~/.cache/mailops-ovh-hostings
+cache_timeout: 3600
+groups:
+  bouncing: ovh_email.bounced_total > 100
+keyed_groups:
+  - key: ovh_email.report_recipient | default('none', true)
+    prefix: report_to
+compose:
+  ovh_quota_left: ovh_email.max_per_day - ovh_email.sent_today
+"""
+
+import fnmatch
+import sys
+
+from ansible.errors import AnsibleParserError
+from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+
+try:
+    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi
+    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts
+    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
+    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import gather
+except ImportError as exc:  # the ovh client is missing on the controller
+    IMPORT_ERROR = exc
+else:
+    IMPORT_ERROR = None
+
+CONFIG_SUFFIXES = (".ovh_hostings.yml", ".ovh_hostings.yaml")
+# Bumped when the cached layout changes, so an old cache is a miss rather than a crash.
+CACHE_FORMAT = 1
+
+
+class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
+    NAME = "mailops.ovh_hosting.hostings"
+
+    def verify_file(self, path):
+        return super().verify_file(path) and path.endswith(CONFIG_SUFFIXES)
+
+    def parse(self, inventory, loader, path, cache=True):
+        super().parse(inventory, loader, path)
+        self._read_config_data(path)
+
+        query = self._query()
+        cache_key = self.get_cache_key(path)
+        use_cache = self.get_option("cache")
+        fleet = None
+        if use_cache and cache:
+            fleet = self._cached(cache_key, query)
+        if fleet is None:
+            fleet = self._gather(query)
+            if use_cache:
+                self._cache[cache_key] = {"format": CACHE_FORMAT, "query": query, "hostings": fleet}
+        self._populate(fleet)
+
+    def _query(self):
+        """What decides the gathered data, minus credentials: a cache entry answers only the same query."""
+        return {
+            "endpoint": self.get_option("endpoint"),
+            "pattern": self.get_option("pattern"),
+            "with_email": self.get_option("with_email"),
+            "with_details": self.get_option("with_details"),
+        }
+
+    def _cached(self, cache_key, query):
+        try:
+            entry = self._cache[cache_key]
+        except KeyError:
+            return None
+        if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT or entry.get("query") != query:
+            return None
+        return entry["hostings"]
+
+    def _api_options(self):
+        return {
+            name: self.get_option(name)
+            for name in ("endpoint", "application_key", "application_secret", "consumer_key", "timeout", "retries",
+                         "rate_limit")
+        }
+
+    def _gather(self, query):
+        """``{service_name: {"email": facts | None, "hosting": dict | None, "error": str | None}}``."""
+        if IMPORT_ERROR is not None:
+            raise AnsibleParserError("%s needs the python 'ovh' client on the controller: %s"
+                                     % (self.NAME, IMPORT_ERROR))
+        concurrency = self.get_option("concurrency")
+        if concurrency < 1:
+            raise AnsibleParserError("concurrency must be 1 or more, got %d" % concurrency)
+        try:
+            api = HostingApi(**self._api_options())
+            names = sorted(fnmatch.filter(api.list_hostings(), query["pattern"]))
+        except (HostingApiError, ValueError) as exc:
+            raise AnsibleParserError("%s: %s" % (self.NAME, exc))
+
+        fleet = {name: {"email": None, "hosting": None, "error": None} for name in names}
+        readers = []
+        if query["with_email"]:
+            readers.append(("email", lambda client, name: email_facts(name, client.get_email(name))))
+        if query["with_details"]:
+            readers.append(("hosting", lambda client, name: client.get_hosting(name)))
+        for field, read in readers:
+            for outcome in gather(api, names, read, concurrency=concurrency):
+                if outcome.ok:
+                    fleet[outcome.service_name][field] = outcome.value
+                else:
+                    fleet[outcome.service_name]["error"] = str(outcome.error)
+        return fleet
+
+    def _populate(self, fleet):
+        strict = self.get_option("strict")
+        for name, data in fleet.items():
+            host = self.inventory.add_host(name)
+            self.inventory.set_variable(host, "ansible_connection", "local")
+            # Not the implicit localhost: without this Ansible would look for a system Python, which lacks ovh.
+            self.inventory.set_variable(host, "ansible_python_interpreter", sys.executable)
+            self.inventory.set_variable(host, "ovh_service_name", name)
+            if self.get_option("with_email"):
+                self.inventory.set_variable(host, "ovh_email", data["email"])
+                for group in self._email_groups(data["email"]):
+                    self.inventory.add_group(group)
+                    self.inventory.add_child(group, host)
+            if self.get_option("with_details"):
+                self.inventory.set_variable(host, "ovh_hosting", data["hosting"])
+                offer = (data["hosting"] or {}).get("offer")
+                if offer:
+                    group = self._sanitize_group_name("offer_%s" % offer)
+                    self.inventory.add_group(group)
+                    self.inventory.add_child(group, host)
+            if data["error"]:
+                self.display.warning("%s: %s is listed but could not be read: %s" % (self.NAME, name, data["error"]))
+
+            hostvars = self.inventory.get_host(host).get_vars()
+            self._set_composite_vars(self.get_option("compose"), hostvars, host, strict=strict)
+            hostvars = self.inventory.get_host(host).get_vars()
+            self._add_host_to_composed_groups(self.get_option("groups"), hostvars, host, strict=strict)
+            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, host, strict=strict)
+
+    def _email_groups(self, email):
+        if email is None:
+            return ["email_unknown"]
+        return [
+            self._sanitize_group_name("email_%s" % email["state"]),
+            "email_sending" if email["sending"] else "email_stopped",
+        ]

@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The options of plugins/module_utils/common.py AUTH_ARGUMENT_SPEC.
+    DOCUMENTATION = r"""
+options:
+  endpoint:
+    description:
+      - The OVH API to talk to.
+      - V(ovh-eu), V(ovh-ca), V(ovh-us), or the URL of an OVH-compatible API ending in C(/1.0), such as the
+        C(ovhsim) simulator's C(http://127.0.0.1:8080/1.0).
+      - When not set, E(OVH_ENDPOINT), then C(endpoint) in the C([default]) section of C(ovh.conf).
+    type: str
+  application_key:
+    description:
+      - The OVH application key.
+      - When not set, E(OVH_APPLICATION_KEY), then C(application_key) in the section of C(ovh.conf) named after the
+        endpoint (for a URL endpoint, the section is the URL itself).
+    type: str
+  application_secret:
+    description:
+      - The OVH application secret.
+      - When not set, E(OVH_APPLICATION_SECRET), then C(ovh.conf) as for O(application_key).
+    type: str
+  consumer_key:
+    description:
+      - The OVH consumer key. Its access rules decide what the module may do; least rights for this collection
+        are C(GET /hosting/web), C(GET /hosting/web/*), and for changes C(PUT /hosting/web/*/email) and
+        C(POST /hosting/web/*/email/request).
+      - When not set, E(OVH_CONSUMER_KEY), then C(ovh.conf) as for O(application_key).
+    type: str
+  timeout:
+    description:
+      - Seconds to wait for a connection and for each answer of the API.
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a call is retried, with exponential back-off and jitter, after an HTTP 429 (honouring
+        C(Retry-After)), a 5xx, an answer that is not JSON, a connection error or a timeout.
+      - Reads and updates are retried as such. A state change request (C(POST .../email/request)) is never sent
+        again blindly after a failure that may have been applied; the e-mail state is read again first.
+    type: int
+    default: 4
+  rate_limit:
+    description:
+      - At most this many API requests per second, shared by every concurrent request of the module.
+      - Not set means no client-side limit. An HTTP 429 slows every request of the module down, limit or not.
+    type: float
+requirements:
+  - python >= 3.11
+  - ovh >= 1.0
+notes:
+  - Every failure names the hosting, the call, the HTTP status, the message of OVH and its query id (which OVH
+    support asks for). A call refused for lack of rights names the access rule the consumer key needs.
+"""

@@ -1,0 +1,345 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HostingApi: the one client of the OVH API for the web hostings' script e-mails.
+
+It wraps ``ovh.Client`` and goes through its ``raw_call`` (the signing path of the real client), so that it sees the
+HTTP status, the ``Retry-After`` and ``X-Ovh-QueryID`` headers of every answer, which the ``ovh`` exceptions do not
+all carry. On top of it: endpoint resolution (named regions or a ``/1.0`` URL such as the simulator's), retries
+with exponential back-off and full jitter, a rate limit shared by threads, a server clock offset fetched once and
+shared by threads, and one error type, HostingApiError.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+import traceback
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode
+
+try:
+    import ovh
+    import ovh.client
+    import ovh.config
+    import ovh.exceptions
+    import requests
+except ImportError:
+    HAS_OVH = False
+    OVH_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_OVH = True
+    OVH_IMPORT_ERROR = None
+
+from . import email_state
+from .errors import HostingApiError
+from .rate_limit import RateLimiter
+from .service_name import hosting_path, service_name_problem
+
+NAMED_ENDPOINTS = ("ovh-eu", "ovh-ca", "ovh-us")
+_URL_ENDPOINT = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?/1\.0$")
+ACCEPTED_ENDPOINTS = "ovh-eu, ovh-ca, ovh-us, or an http(s)://host[:port]/1.0 URL (such as the simulator's)"
+
+BACKOFF_BASE = 1.0  # seconds; the n-th retry waits up to BACKOFF_BASE * 2**(n-1), at most BACKOFF_CAP
+BACKOFF_CAP = 30.0
+RETRY_AFTER_CAP = 300.0  # a Retry-After longer than this is not worth holding a playbook for
+
+
+def resolve_endpoint(endpoint=None) -> tuple[str, str]:
+    """``(key, url)`` of the endpoint; a URL is registered in ``ovh.client.ENDPOINTS`` under itself as key.
+
+    ``None`` means: as the ``ovh`` client finds it (``OVH_ENDPOINT``, then ``[default] endpoint`` in ovh.conf).
+    """
+    if endpoint is None:
+        endpoint = ovh.config.ConfigurationManager().get("default", "endpoint")
+        if not endpoint:
+            raise HostingApiError(
+                "no OVH endpoint: set the endpoint option, OVH_ENDPOINT, or endpoint in the [default] section of "
+                "ovh.conf; accepted: %s" % ACCEPTED_ENDPOINTS
+            )
+    endpoint = str(endpoint).strip()
+    if endpoint in NAMED_ENDPOINTS:
+        return endpoint, ovh.client.ENDPOINTS[endpoint]
+    url = endpoint.rstrip("/")
+    if _URL_ENDPOINT.match(url):
+        # The URL itself is the key: stable across clients and threads, and usable as an ovh.conf section name.
+        ovh.client.ENDPOINTS[url] = url
+        return url, url
+    raise HostingApiError("endpoint %r is not supported; accepted: %s" % (endpoint, ACCEPTED_ENDPOINTS))
+
+
+def parse_retry_after(value) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (seconds or an HTTP date), or None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+class ServerClock:
+    """The offset between this machine's clock and OVH's (``GET /auth/time``), fetched once, shared by threads.
+
+    The ``ovh`` client fetches it once per client object; with one client per worker thread, sharing it keeps the
+    cost at one call per process.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.offset = None
+
+    def get(self, fetch) -> int:
+        with self._lock:
+            if self.offset is None:
+                self.offset = fetch()
+            return self.offset
+
+
+class HostingApi:
+    """The OVH API calls this collection makes; every failure raises HostingApiError."""
+
+    def __init__(self, endpoint=None, application_key=None, application_secret=None, consumer_key=None,
+                 timeout=30, retries=4, rate_limit=None, sleep=None, limiter=None, server_clock=None,
+                 jitter=None):
+        if not HAS_OVH:
+            raise HostingApiError("the python library 'ovh' is required (pip install ovh)")
+        if timeout is None or timeout <= 0:
+            raise HostingApiError("timeout must be a positive number of seconds, got %r" % (timeout,))
+        if retries is None or retries < 0:
+            raise HostingApiError("retries must be 0 or more, got %r" % (retries,))
+        if rate_limit is not None and rate_limit <= 0:
+            raise HostingApiError(
+                "rate_limit must be a positive number of requests per second (or unset), got %r" % (rate_limit,)
+            )
+        self.endpoint, self.endpoint_url = resolve_endpoint(endpoint)
+        try:
+            # None lets the ovh client resolve each credential from OVH_* variables, then ovh.conf.
+            self._client = ovh.Client(
+                endpoint=self.endpoint,
+                application_key=application_key,
+                application_secret=application_secret,
+                consumer_key=consumer_key,
+                timeout=timeout,
+            )
+        except ovh.exceptions.APIError as error:
+            raise HostingApiError(
+                "OVH credentials for %s are incomplete (%s): set application_key, application_secret and "
+                "consumer_key as options, as OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY, "
+                "or in the [%s] section of ovh.conf" % (self.endpoint, error, self.endpoint)
+            )
+        if self._client._oauth2 is None and not self._client._consumer_key:
+            raise HostingApiError(
+                "no OVH consumer key for %s: set the consumer_key option, OVH_CONSUMER_KEY, or consumer_key in the "
+                "[%s] section of ovh.conf" % (self.endpoint, self.endpoint)
+            )
+        self.timeout = timeout
+        self.retries = retries
+        self.sleep = sleep or time.sleep
+        self.limiter = limiter or RateLimiter(rate_limit, sleep=self.sleep)
+        self.server_clock = server_clock or ServerClock()
+        self._jitter = jitter or random.random
+
+    @classmethod
+    def from_module(cls, module, **kwargs):
+        """The client for an AnsibleModule whose argument spec includes common.AUTH_ARGUMENT_SPEC."""
+        if not HAS_OVH:
+            from ansible.module_utils.basic import missing_required_lib
+
+            module.fail_json(msg=missing_required_lib("ovh"), exception=OVH_IMPORT_ERROR)
+        params = module.params
+        try:
+            return cls(
+                endpoint=params.get("endpoint"),
+                application_key=params.get("application_key"),
+                application_secret=params.get("application_secret"),
+                consumer_key=params.get("consumer_key"),
+                timeout=params.get("timeout"),
+                retries=params.get("retries"),
+                rate_limit=params.get("rate_limit"),
+                **kwargs
+            )
+        except HostingApiError as error:
+            module.fail_json(msg=str(error))
+
+    def for_thread(self) -> HostingApi:
+        """A client with its own HTTP session (not shared across threads), the same credentials and settings,
+        sharing this one's rate limiter and server clock."""
+        return HostingApi(
+            endpoint=self.endpoint,
+            application_key=self._client._application_key,
+            application_secret=self._client._application_secret,
+            consumer_key=self._client._consumer_key,
+            timeout=self.timeout,
+            retries=self.retries,
+            sleep=self.sleep,
+            limiter=self.limiter,
+            server_clock=self.server_clock,
+            jitter=self._jitter,
+        )
+
+    # The calls
+
+    def list_hostings(self) -> list:
+        """``GET /hosting/web``: every hosting's service name."""
+        names = self._call("GET", "/hosting/web")
+        if not isinstance(names, list):
+            raise HostingApiError("expected a list of service names, got %r" % (names,), method="GET",
+                                  path="/hosting/web")
+        return names
+
+    def get_hosting(self, service_name: str) -> dict:
+        """``GET /hosting/web/{sn}``: the ``hosting.web.Service`` object."""
+        return self._call("GET", self._path(service_name), service_name=service_name)
+
+    def get_email(self, service_name: str) -> dict:
+        """``GET /hosting/web/{sn}/email``: the raw ``hosting.web.email`` object."""
+        return self._call("GET", self._path(service_name, "/email"), service_name=service_name)
+
+    def set_report_recipient(self, service_name: str, address) -> None:
+        """``PUT /hosting/web/{sn}/email`` with ``{"email": address}``; None clears it (JSON null)."""
+        self._call("PUT", self._path(service_name, "/email"), {"email": address}, service_name=service_name)
+
+    def get_bounces(self, service_name: str, limit: int) -> list:
+        """``GET /hosting/web/{sn}/email/bounces?limit=N`` (1 to 100); 404 means none."""
+        if not 1 <= limit <= 100:
+            raise ValueError("limit must be between 1 and 100, got %r" % (limit,))
+        path = self._path(service_name, "/email/bounces") + "?" + urlencode({"limit": limit})
+        return self._call_list_or_empty(path, service_name)
+
+    def get_volumes(self, service_name: str) -> list:
+        """``GET /hosting/web/{sn}/email/volumes``; 404 means none."""
+        return self._call_list_or_empty(self._path(service_name, "/email/volumes"), service_name)
+
+    def current_credential(self) -> dict:
+        """``GET /auth/currentCredential``: the consumer key's status and access rules."""
+        return self._call("GET", "/auth/currentCredential")
+
+    def request_action(self, service_name: str, action: str):
+        """``POST /hosting/web/{sn}/email/request`` with BLOCK, UNBLOCK or PURGE; returns OVH's answer (a string).
+
+        Never sent twice blindly: after an ambiguous failure (5xx, connection error, timeout, unreadable answer)
+        the state is re-read. Applied (or purging, for PURGE): done. Still a state the action applies to: sent
+        again, and a 409 then means the first request is pending, so done. Otherwise: an error naming the state.
+        """
+        if action not in email_state.ACTIONS:
+            raise ValueError("unknown action %r, expected one of %s" % (action, ", ".join(email_state.ACTIONS)))
+        path = self._path(service_name, "/email/request")
+        attempt = 1
+        while True:
+            try:
+                return self._call("POST", path, {"action": action}, service_name=service_name, idempotent=False)
+            except HostingApiError as error:
+                if attempt > 1 and error.status == 409:
+                    return None
+                if not error.ambiguous or attempt > self.retries:
+                    raise
+                self.sleep(self._backoff_delay(attempt))
+                state = self.get_email(service_name).get("state")
+                if email_state.action_took_effect(action, state):
+                    return None
+                if not email_state.action_applies(action, state):
+                    raise HostingApiError(
+                        "%s (the request may or may not have been applied); the state is now %r, from which %s "
+                        "does not apply, so it is not sent again" % (error.message, state, action),
+                        service_name=service_name, method="POST", path=path, status=error.status,
+                        query_id=error.query_id, error_code=error.error_code,
+                    )
+                attempt += 1
+
+    # Plumbing
+
+    def _path(self, service_name, suffix=""):
+        problem = service_name_problem(service_name)
+        if problem:
+            raise HostingApiError(problem, service_name=service_name if isinstance(service_name, str) else None)
+        return hosting_path(service_name, suffix)
+
+    def _call_list_or_empty(self, path, service_name):
+        try:
+            result = self._call("GET", path, service_name=service_name)
+        except HostingApiError as error:
+            if error.status == 404:  # the control panel reads a 404 here as "no data"
+                return []
+            raise
+        return result or []
+
+    def _call(self, method, path, body=None, service_name=None, need_auth=True, idempotent=True):
+        """One call with retries: 429 always (the request was not processed); 5xx, connection errors, timeouts
+        and unreadable answers only when ``idempotent``."""
+        attempt = 1
+        while True:
+            try:
+                return self._send(method, path, body, service_name, need_auth)
+            except HostingApiError as error:
+                if error.status == 429:
+                    # Every thread of the client holds back (in the limiter), not only this one.
+                    wait = error.retry_after if error.retry_after is not None else self._backoff_delay(attempt)
+                    self.limiter.pause(wait)
+                retryable = error.status == 429 or (idempotent and error.ambiguous)
+                if not retryable or attempt > self.retries:
+                    raise
+                if error.status != 429:
+                    self.sleep(self._backoff_delay(attempt))
+                attempt += 1
+
+    def _backoff_delay(self, attempt):
+        """Exponential back-off with full jitter."""
+        return self._jitter() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
+
+    def _sync_clock(self):
+        if self._client._oauth2 is None and self._client._time_delta is None:
+            self._client._time_delta = self.server_clock.get(self._fetch_clock_offset)
+
+    def _fetch_clock_offset(self):
+        server_time = self._call("GET", "/auth/time", need_auth=False)
+        if not isinstance(server_time, int):
+            raise HostingApiError("expected a UNIX time, got %r" % (server_time,), method="GET", path="/auth/time")
+        return server_time - int(time.time())
+
+    def _send(self, method, path, body, service_name, need_auth):
+        """One HTTP exchange through the ovh client's signing path; returns the decoded JSON answer."""
+        if need_auth:
+            self._sync_clock()
+        self.limiter.acquire()
+        context = dict(service_name=service_name, method=method, path=path)
+        try:
+            response = self._client.raw_call(method, path, data=body, need_auth=need_auth)
+        except requests.exceptions.RequestException as error:
+            raise HostingApiError("connection error or timeout: %s" % error, ambiguous=True, **context)
+        status = response.status_code
+        query_id = response.headers.get("X-Ovh-QueryID")
+        try:
+            data = None if status == 204 else response.json()
+        except ValueError:
+            raise HostingApiError(
+                "the answer is not JSON (%s)" % _excerpt(response.text), status=status, query_id=query_id,
+                ambiguous=True, **context
+            )
+        if 200 <= status < 300:
+            return data
+        if isinstance(data, dict):
+            message = data.get("message") or json.dumps(data)
+            error_code = data.get("errorCode")
+        else:
+            message, error_code = json.dumps(data), None
+        raise HostingApiError(
+            message, status=status, query_id=query_id, error_code=error_code, ambiguous=status >= 500,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")) if status == 429 else None,
+            **context
+        )
+
+
+def _excerpt(text, size=120):
+    text = " ".join((text or "").split())
+    if not text:
+        return "empty body"
+    return repr(text[:size] + ("..." if len(text) > size else ""))

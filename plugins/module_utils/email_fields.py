@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""OVH e-mail objects to snake_case facts, bounce categories, and sorting by parsed date.
+
+The facts format is the contract shared by ``email_info``, ``email`` and the ``hostings`` inventory plugin.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from .email_state import is_sending
+
+BOUNCE_CATEGORIES = ("unknown_user", "mailbox_full", "rejected_as_spam", "domain_not_found", "temporary", "other")
+
+# First match wins: specific causes before the generic "temporary" (a full mailbox often answers 4.2.2),
+# an unknown domain before an unknown user ("domain does not exist").
+_CATEGORY_PATTERNS = (
+    ("mailbox_full", re.compile(
+        r"\b[45]\.2\.2\b|mailbox (?:is )?full|over ?quota|quota (?:exceeded|exceed)|exceeded (?:the )?(?:storage|quota)"
+        r"|insufficient (?:system )?storage|mailbox size limit|user is over", re.I)),
+    ("domain_not_found", re.compile(
+        r"\b5\.1\.2\b|\b5\.4\.4\b|domain not found|no such domain|host (?:or domain name )?not found|nxdomain"
+        r"|no mx|unrouteable|unroutable|name or service not known|domain (?:does not|doesn't) exist", re.I)),
+    # explicit spam words outrank "address rejected": "550 5.7.1 Recipient address rejected: spam"
+    ("rejected_as_spam", re.compile(
+        r"spam|blacklist|blocklist|block list|black list|reputation|dnsbl|\brbl\b", re.I)),
+    ("unknown_user", re.compile(
+        r"\b5\.1\.[016]\b|user unknown|unknown user|no such (?:user|mailbox|recipient)|unknown recipient"
+        r"|recipient (?:address )?(?:rejected|unknown|not found)|does not exist|doesn't exist|invalid recipient"
+        r"|mailbox (?:unavailable|not found)|address rejected|account (?:is )?(?:disabled|inactive)", re.I)),
+    ("rejected_as_spam", re.compile(r"\b5\.7\.\d{1,3}\b|message rejected|content rejected|policy", re.I)),
+    ("temporary", re.compile(
+        r"^\s*4\d\d\b|\b4\.\d{1,3}\.\d{1,3}\b|try again|temporar|greylist|deferred|timed? ?out|too many connections",
+        re.I)),
+)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def bounce_category(message) -> str:
+    """The category of a bounce from its SMTP message: one of BOUNCE_CATEGORIES."""
+    if not message:
+        return "other"
+    for category, pattern in _CATEGORY_PATTERNS:
+        if pattern.search(message):
+            return category
+    return "other"
+
+
+def parse_datetime(text) -> datetime | None:
+    """An OVH ISO 8601 datetime as a timezone-aware datetime (UTC when it carries no offset), or None."""
+    if not text or not isinstance(text, str):
+        return None
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def _sort_key(item):
+    # Unparseable dates sort as the oldest, so they never hide recent entries.
+    return parse_datetime(item.get("date")) or _EPOCH
+
+
+def email_facts(service_name: str, email: dict) -> dict:
+    """The facts of ``GET /hosting/web/{sn}/email``."""
+    state = email.get("state")
+    return {
+        "service_name": service_name,
+        "state": state,
+        "sending": is_sending(state),
+        "report_recipient": email.get("email") or None,
+        "sent_total": email.get("sent"),
+        "sent_today": email.get("sentToday"),
+        "bounced_total": email.get("bounce"),
+        "max_per_day": email.get("maxPerDay"),
+    }
+
+
+def bounce_facts(bounces) -> list:
+    """``hosting.web.mail.Bounce`` objects, newest first, each with its ``category``."""
+    facts = [
+        {
+            "date": bounce.get("date"),
+            "to": bounce.get("to"),
+            "message": bounce.get("message"),
+            "category": bounce_category(bounce.get("message")),
+        }
+        for bounce in bounces or ()
+    ]
+    return sorted(facts, key=_sort_key, reverse=True)
+
+
+def volume_facts(volumes) -> list:
+    """``hosting.web.mail.VolumeHistory`` objects, oldest first."""
+    facts = [{"date": volume.get("date"), "volume": volume.get("volume")} for volume in volumes or ()]
+    return sorted(facts, key=_sort_key)

@@ -1,0 +1,68 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rule ``mail_send``: the places where a PHP script sends mail.
+
+Matched in the code view (comments and string contents blanked), so ``// mail($to)``, ``'email'`` and
+``"mail("`` never match; nor do ``$mailer->mail(...)``, ``Foo::mail(...)``, ``$mail(...)``,
+``function mail(...)`` (a definition, not a call) or a namespaced ``Foo\\mail(...)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts import findings
+
+# PHP function and class names are case-insensitive.
+_MAIL_FUNCTION = re.compile(r"(?<![\w$>:\\])\\?(mail|mb_send_mail|imap_mail|wp_mail)\s*\(", re.IGNORECASE)
+_DEFINITION_OR_NEW = re.compile(r"(?:\bfunction\s*&?|\bnew|\bconst)\s*$", re.IGNORECASE)
+_PHPMAILER = re.compile(r"\bnew\s+\\?(?:PHPMailer\\PHPMailer\\)?PHPMailer\b", re.IGNORECASE)
+_SWIFTMAILER = re.compile(r"\bnew\s+\\?Swift_Mailer\b|\bSwift_Mailer\s*::\s*newInstance\s*\(", re.IGNORECASE)
+_SYMFONY_NAMESPACE = re.compile(r"\\?Symfony\\Component\\Mailer\\", re.IGNORECASE)
+_SYMFONY_MAILER = re.compile(r"\bnew\s+\\?(?:Symfony\\Component\\Mailer\\)?Mailer\s*\(", re.IGNORECASE)
+_SEND_CALL = re.compile(r"->\s*send\s*\(", re.IGNORECASE)
+
+_API_NAMES = {
+    "mail": "mail()",
+    "mb_send_mail": "mb_send_mail()",
+    "imap_mail": "imap_mail()",
+    "wp_mail": "wp_mail()",
+}
+
+
+class MailCall(object):
+    __slots__ = ("line", "api")
+
+    def __init__(self, line, api):
+        self.line = line
+        self.api = api
+
+
+def mail_calls(source):
+    """Every place ``source`` sends mail, in file order: ``MailCall(line, api)``."""
+    code = source.code
+    calls = []
+    for match in _MAIL_FUNCTION.finditer(code):
+        if _DEFINITION_OR_NEW.search(code, max(0, match.start() - 20), match.start()):
+            continue
+        calls.append((match.start(), _API_NAMES[match.group(1).lower()]))
+    calls.extend((match.start(), "PHPMailer") for match in _PHPMAILER.finditer(code))
+    calls.extend((match.start(), "SwiftMailer") for match in _SWIFTMAILER.finditer(code))
+    symfony = _SYMFONY_NAMESPACE.search(code)
+    if symfony:
+        sites = [match.start() for match in _SYMFONY_MAILER.finditer(code)]
+        sites = sites or [match.start() for match in _SEND_CALL.finditer(code)] or [symfony.start()]
+        calls.extend((offset, "Symfony Mailer") for offset in sites)
+    calls.sort()
+    return [MailCall(source.line_of(offset), api) for offset, api in calls]
+
+
+def mail_send_findings(relative, calls):
+    return [
+        findings.finding(
+            findings.MAIL_SEND, relative, call.line,
+            "sends mail with %s: make sure every form that reaches this script carries a Captcha verified "
+            "server-side, or put the form_captcha guard in front of it" % call.api,
+            api=call.api,
+        )
+        for call in calls
+    ]

@@ -1,0 +1,47 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""RateLimiter: requests per second shared by every thread of a process, and a shared pause after a 429."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+
+class RateLimiter:
+    """Fixed spacing between requests (``1 / rate`` seconds), shared by every thread that holds it.
+
+    Each caller reserves the next free slot under a lock and sleeps outside it, so N threads together never exceed
+    ``rate`` requests per second. ``pause(seconds)`` (after a 429) pushes the next slot for everyone, so the whole
+    client slows down, not only the thread that was told to. ``rate=None`` means no limit (pauses still apply).
+    The clock is monotonic; clock and sleep are injectable for tests.
+    """
+
+    def __init__(self, rate=None, clock=None, sleep=None):
+        if rate is not None and rate <= 0:
+            raise ValueError("rate_limit must be a positive number of requests per second, got %r" % (rate,))
+        self.rate = rate
+        self._interval = 1.0 / rate if rate else 0.0
+        self._clock = clock or time.monotonic
+        self._sleep = sleep or time.sleep
+        self._lock = threading.Lock()
+        self._next_slot = None
+
+    def acquire(self) -> float:
+        """Wait for this caller's slot; return the seconds waited."""
+        with self._lock:
+            now = self._clock()
+            slot = now if self._next_slot is None else max(now, self._next_slot)
+            self._next_slot = slot + self._interval
+        delay = slot - now
+        if delay > 0:
+            self._sleep(delay)
+        return delay
+
+    def pause(self, seconds: float) -> None:
+        """No request from any thread before ``seconds`` from now (the server asked to slow down)."""
+        with self._lock:
+            until = self._clock() + max(0.0, seconds)
+            if self._next_slot is None or self._next_slot < until:
+                self._next_slot = until

@@ -1,0 +1,147 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: hosting_info
+short_description: List the OVHcloud web hostings of an account
+version_added: 0.1.0
+description:
+  - Lists the web hostings of the account (C(GET /hosting/web)), optionally filtered by a glob on their service
+    names, optionally with the details of each (C(GET /hosting/web/{serviceName}), read concurrently).
+  - Never changes anything.
+options:
+  pattern:
+    description:
+      - Keep only the service names that match this shell-style glob (C(*), C(?), C([...])), such as
+        C(*.cluster021.hosting.ovh.net). Case-sensitive.
+    type: str
+  details:
+    description:
+      - Add the offer, cluster, datacenter, state and display name of each hosting (one call per hosting).
+    type: bool
+    default: false
+  concurrency:
+    description:
+      - How many hostings are read at the same time when O(details=true).
+    type: int
+    default: 8
+extends_documentation_fragment:
+  - mailops.ovh_hosting.auth
+  - mailops.ovh_hosting.attributes
+  - mailops.ovh_hosting.attributes.INFO_MODULE
+author:
+  - mailops maintainers
+"""
+
+EXAMPLES = r"""
+- name: Every hosting of the account
+  mailops.ovh_hosting.hosting_info:
+  register: all_hostings
+
+- name: The hostings of one cluster, with their offer and datacenter
+  mailops.ovh_hosting.hosting_info:
+    pattern: "*.cluster021.hosting.ovh.net"
+    details: true
+  register: cluster021
+
+- name: Print their offers
+  ansible.builtin.debug:
+    msg: "{{ cluster021.hostings | items2dict(key_name='service_name', value_name='offer') }}"
+"""
+
+RETURN = r"""
+hostings:
+  description: One entry per hosting, sorted by service name.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    service_name:
+      description: The hosting's service name.
+      type: str
+      sample: shop-1.cluster021.hosting.ovh.net
+    display_name:
+      description: The name shown in the control panel, or null.
+      returned: when O(details=true)
+      type: str
+      sample: Shop
+    offer:
+      description: The hosting offer.
+      returned: when O(details=true)
+      type: str
+      sample: perso2014
+    cluster:
+      description: The cluster that serves the hosting.
+      returned: when O(details=true)
+      type: str
+      sample: cluster021
+    datacenter:
+      description: The datacenter.
+      returned: when O(details=true)
+      type: str
+      sample: gra3
+    state:
+      description: The state of the hosting service itself (not of its e-mails), such as V(active).
+      returned: when O(details=true)
+      type: str
+      sample: active
+"""
+
+from fnmatch import fnmatchcase
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import gather
+
+
+def hosting_details(api, service_name):
+    service = api.get_hosting(service_name)
+    return {
+        "service_name": service_name,
+        "display_name": service.get("displayName"),
+        "offer": service.get("offer"),
+        "cluster": service.get("cluster"),
+        "datacenter": service.get("datacenter"),
+        "state": service.get("state"),
+    }
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(
+            pattern=dict(type="str"),
+            details=dict(type="bool", default=False),
+            concurrency=dict(type="int", default=8),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    if params["concurrency"] < 1:
+        module.fail_json(msg="concurrency must be 1 or more, got %d" % params["concurrency"])
+
+    api = HostingApi.from_module(module)
+    try:
+        names = sorted(api.list_hostings())
+    except HostingApiError as error:
+        module.fail_json(msg=str(error))
+    if params["pattern"] is not None:
+        names = [name for name in names if fnmatchcase(name, params["pattern"])]
+
+    if not params["details"]:
+        module.exit_json(changed=False, hostings=[{"service_name": name} for name in names])
+    outcomes = gather(api, names, hosting_details, concurrency=params["concurrency"])
+    failures = [str(outcome.error) for outcome in outcomes if not outcome.ok]
+    if failures:
+        module.fail_json(msg="%d of %d hostings could not be read: %s" % (len(failures), len(outcomes),
+                                                                          "; ".join(failures)), failures=failures)
+    module.exit_json(changed=False, hostings=[outcome.value for outcome in outcomes])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit test plumbing: the collection importable as ansible_collections.mailops.ovh_hosting, a fake clock, the
+recorded HTTP calls, and a harness that runs a module's main() and returns what it exited with."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+_REPO = Path(__file__).resolve().parents[2]
+
+
+def _collection_root() -> Path:
+    """The folder holding ansible_collections/mailops/ovh_hosting -> this checkout (as `make collection-link`)."""
+    if _REPO.parent.name == "mailops" and _REPO.parent.parent.name == "ansible_collections":
+        return _REPO.parents[2]  # already in place (ansible-test units)
+    digest = hashlib.md5((str(_REPO) + "\n").encode()).hexdigest()[:8]
+    root = Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / ("mailops-ovh_hosting-" + digest)
+    link = root / "ansible_collections" / "mailops" / "ovh_hosting"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(_REPO)
+    return root
+
+
+if str(_collection_root()) not in sys.path:
+    sys.path.insert(0, str(_collection_root()))
+
+from ansible.module_utils import basic  # noqa: E402
+from ansible.module_utils.testing import patch_module_args  # noqa: E402
+
+class FakeTime:
+    """time.sleep and time.monotonic that only move when slept; records every sleep."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def fake_time(monkeypatch):
+    fake = FakeTime()
+    monkeypatch.setattr(time, "sleep", fake.sleep)
+    monkeypatch.setattr(time, "monotonic", fake.monotonic)
+    return fake
+
+
+@pytest.fixture(autouse=True)
+def no_ovh_environment(monkeypatch, tmp_path):
+    """No OVH_* variable nor ./ovh.conf of the machine running the tests leaks in."""
+    for name in list(os.environ):
+        if name.startswith("OVH_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+class ModuleExit(Exception):
+    def __init__(self, result, failed):
+        super().__init__(result.get("msg"))
+        self.result = result
+        self.failed = failed
+
+
+def _exit_json(self, **kwargs):
+    kwargs.setdefault("changed", False)
+    raise ModuleExit(kwargs, failed=False)
+
+
+def _fail_json(self, msg, **kwargs):
+    kwargs["msg"] = msg
+    raise ModuleExit(kwargs, failed=True)
+
+
+@pytest.fixture
+def run_module(monkeypatch):
+    """run_module(main, args, check_mode=False, diff=False) -> (result, failed)."""
+    monkeypatch.setattr(basic.AnsibleModule, "exit_json", _exit_json)
+    monkeypatch.setattr(basic.AnsibleModule, "fail_json", _fail_json)
+
+    def run(main, args, check_mode=False, diff=False):
+        args = dict(args)
+        args["_ansible_check_mode"] = check_mode
+        args["_ansible_diff"] = diff
+        with patch_module_args(args):
+            try:
+                main()
+            except ModuleExit as exit_:
+                return exit_.result, exit_.failed
+        raise AssertionError("the module returned without exit_json or fail_json")
+
+    return run

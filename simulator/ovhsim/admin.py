@@ -1,0 +1,199 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The admin API under /_sim: what tests, the CLI and demos use to drive the simulator. Never under /1.0,
+never signed, never faulted, never in the request log."""
+from __future__ import annotations
+
+import time
+
+from .errors import ApiError, bad_request
+from .hosting import SERVICE_NAME, normalize_offer
+from .router import Router
+from .routes import EMAIL_ADDRESS
+from .seed import PROFILES, seed_fleet
+
+ADMIN = Router("/_sim", "Unknown admin route")
+SEND_LIMIT = 1_000_000
+
+
+@ADMIN.route("GET", "/credentials", auth=False)
+def credentials(sim, req):
+    return sim.keys.exports(sim.keys.default_consumer_key, sim.endpoint(req))
+
+
+@ADMIN.route("POST", "/keys", auth=False)
+def create_key(sim, req):
+    body = _fields(req.json, required={"rules"}, optional=set())
+    credential = sim.keys.add_credential(sim.keys.default_application_key, body["rules"], time.time())
+    sim.save_keys()
+    return sim.keys.exports(credential.consumer_key, sim.endpoint(req))
+
+
+@ADMIN.route("POST", "/keys/revoke", auth=False)
+def revoke_key(sim, req):
+    body = _fields(req.json, required={"consumer_key"}, optional=set())
+    if body["consumer_key"] == sim.keys.default_consumer_key:
+        raise bad_request("The full-rights key cannot be revoked")
+    sim.keys.revoke(body["consumer_key"])
+    sim.save_keys()
+    return None
+
+
+@ADMIN.route("GET", "/validated", auth=False)
+def validated(sim, req):
+    return {"state": "validated"}
+
+
+@ADMIN.route("POST", "/reset", auth=False)
+def reset(sim, req):
+    sim.reset()
+    return None
+
+
+@ADMIN.route("POST", "/seed", auth=False)
+def seed(sim, req):
+    body = _fields(req.json or {}, required=set(), optional={"fleet", "profile", "seed"})
+    fleet = _integer(body, "fleet", 10, 0, 100_000)
+    profile = body.get("profile", "mixed")
+    if profile not in PROFILES:
+        raise bad_request(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    return {"service_names": seed_fleet(sim.model, fleet, profile, _integer(body, "seed", 0, 0, 2**63))}
+
+
+@ADMIN.route("POST", "/hostings", auth=False)
+def create_hosting(sim, req):
+    body = _fields(req.json, required={"service_name"},
+                   optional={"offer", "state", "email", "sent", "sent_today", "bounce"})
+    name = body.pop("service_name")
+    if not isinstance(name, str) or not SERVICE_NAME.match(name):
+        raise bad_request(f"service_name {name!r} is not a hosting name (e.g. shop-1.cluster021.hosting.ovh.net)")
+    if "offer" in body:
+        try:
+            body["offer"] = normalize_offer(body["offer"])
+        except ValueError as error:
+            raise bad_request(str(error)) from None
+    email = body.get("email")
+    if email is not None and (not isinstance(email, str) or not EMAIL_ADDRESS.match(email)):
+        raise bad_request(f"email {email!r} is not a valid address")
+    for counter in ("sent", "sent_today", "bounce"):
+        if counter in body:
+            body[counter] = _integer(body, counter, 0, 0, 2**53)
+    return sim.model.upsert(name, **body).record()
+
+
+@ADMIN.route("GET", "/hostings/{service_name}", auth=False)
+def get_hosting(sim, req, service_name):
+    return sim.model.get(service_name).record()
+
+
+@ADMIN.route("POST", "/send", auth=False)
+def send(sim, req):
+    body = _fields(req.json, required={"service_name", "count"},
+                   optional={"bounce_rate", "recipients", "bouncing"})
+    sim.model.get(body["service_name"])
+    count = _integer(body, "count", 1, 0, SEND_LIMIT)
+    bounce_rate = body.get("bounce_rate", 0.0)
+    if not isinstance(bounce_rate, (int, float)) or isinstance(bounce_rate, bool) or not 0 <= bounce_rate <= 1:
+        raise bad_request(f"bounce_rate must be a number from 0 to 1, got {bounce_rate!r}")
+    lists = {}
+    for name in ("recipients", "bouncing"):
+        value = body.get(name) or []
+        if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+            raise bad_request(f"{name} must be a list of addresses or domains")
+        lists[name] = value
+    return sim.model.send(body["service_name"], count, float(bounce_rate), **lists)
+
+
+@ADMIN.route("POST", "/flag-spam", auth=False)
+def flag_spam(sim, req):
+    body = _fields(req.json, required={"service_name"}, optional=set())
+    sim.model.flag_spam(body["service_name"])
+    return None
+
+
+@ADMIN.route("GET", "/clock", auth=False)
+def clock(sim, req):
+    return sim.clock_view()
+
+
+@ADMIN.route("POST", "/clock/advance", auth=False)
+def advance_clock(sim, req):
+    body = _fields(req.json, required={"seconds"}, optional=set())
+    seconds = body["seconds"]
+    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds <= 10 * 365 * 86400:
+        raise bad_request(f"seconds must be a number from 0 to ten years, got {seconds!r}")
+    sim.advance_clock(seconds)
+    return sim.clock_view()
+
+
+@ADMIN.route("GET", "/config", auth=False)
+def get_config(sim, req):
+    return sim.model.config
+
+
+@ADMIN.route("POST", "/config", auth=False)
+def set_config(sim, req):
+    body = _fields(req.json, required=set(), optional=set(sim.model.config))
+    limits = {"action_delay": (0, 86400), "bounce_threshold": (0, 1), "bounce_window": (3600, 30 * 86400),
+              "bounce_min_mails": (1, 10**6)}
+    for name, value in body.items():
+        low, high = limits[name]
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
+            raise bad_request(f"{name} must be a number from {low} to {high}, got {value!r}")
+    sim.model.config.update(body)
+    sim.save_config()
+    return sim.model.config
+
+
+@ADMIN.route("GET", "/faults", auth=False)
+def get_faults(sim, req):
+    return sim.faults.settings()
+
+
+@ADMIN.route("POST", "/faults", auth=False)
+def set_faults(sim, req):
+    if not isinstance(req.json, dict):
+        raise bad_request("fault settings must be a JSON object")
+    settings = sim.faults.set(req.json)
+    sim.save_faults()
+    return settings
+
+
+@ADMIN.route("DELETE", "/faults", auth=False)
+def clear_faults(sim, req):
+    settings = sim.faults.clear()
+    sim.save_faults()
+    return settings
+
+
+@ADMIN.route("GET", "/ledger", auth=False)
+def ledger(sim, req):
+    return sim.model.ledger()
+
+
+@ADMIN.route("GET", "/outbox", auth=False)
+def outbox(sim, req):
+    return sim.store.load_outbox(limit=10_000)
+
+
+@ADMIN.route("GET", "/requests", auth=False)
+def requests_log(sim, req):
+    return list(sim.requests)
+
+
+def _fields(body, required: set, optional: set) -> dict:
+    if not isinstance(body, dict):
+        raise bad_request("a JSON object is expected")
+    missing = sorted(required - set(body))
+    unknown = sorted(set(body) - required - optional)
+    if missing:
+        raise bad_request(f"missing field(s): {', '.join(missing)}")
+    if unknown:
+        raise bad_request(f"unknown field(s): {', '.join(unknown)} (known: {', '.join(sorted(required | optional))})")
+    return dict(body)
+
+
+def _integer(body: dict, name: str, default: int, low: int, high: int) -> int:
+    value = body.get(name, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ApiError(400, f"{name} must be an integer from {low} to {high}, got {value!r}")
+    return value

@@ -1,0 +1,159 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The OVH API routes under /1.0, with OVH's validation and error messages."""
+from __future__ import annotations
+
+import re
+import time
+
+from .auth import validate_rules
+from .clock import iso
+from .errors import ApiError, bad_request, not_found
+from .hosting import ACTIONS
+from .router import Router
+
+API = Router("/1.0", "Got an invalid (or empty) URL")
+EMAIL_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+EMAIL_FIELDS = ("bounce", "email", "maxPerDay", "sent", "sentToday", "state")
+TASK_STATUSES = ("cancelled", "doing", "done", "init", "todo")
+
+
+# --- /auth ----------------------------------------------------------------------------------------------------
+
+@API.route("GET", "/auth/time", auth=False)
+def auth_time(sim, req):
+    return int(time.time())
+
+
+@API.route("POST", "/auth/credential", auth=False)
+def create_credential(sim, req):
+    """Create a consumer key; the simulator validates it at once (no login page)."""
+    application_key = req.headers.get("X-Ovh-Application") or ""
+    if application_key not in sim.keys.applications:
+        raise ApiError(403, "Invalid application key", error_code="INVALID_KEY")
+    body = _object(req.json)
+    unknown = sorted(set(body) - {"accessRules", "redirection", "allowedIPs"})
+    if unknown:
+        raise bad_request(f"Unknown parameter(s): {', '.join(unknown)}")
+    if "accessRules" not in body:
+        raise bad_request("[accessRules] Missing parameter(s): accessRules")
+    credential = sim.keys.add_credential(application_key, validate_rules(body["accessRules"]), time.time())
+    sim.save_keys()
+    return {"consumerKey": credential.consumer_key, "state": "validated",
+            "validationUrl": f"http://{req.host}/_sim/validated?credentialToken={credential.credential_id}"}
+
+
+@API.route("GET", "/auth/currentCredential")
+def current_credential(sim, req):
+    credential = req.credential
+    application = sim.keys.applications[credential.application_key]
+    return {"allowedIPs": None, "applicationId": application["application_id"],
+            "creation": iso(credential.created), "credentialId": credential.credential_id, "expiration": None,
+            "lastUse": iso(time.time()), "ovhSupport": False, "rules": credential.rules, "status": "validated"}
+
+
+# --- /hosting/web -----------------------------------------------------------------------------------------------
+
+@API.route("GET", "/hosting/web")
+def list_hostings(sim, req):
+    return sorted(sim.model.hostings)
+
+
+@API.route("GET", "/hosting/web/{serviceName}")
+def get_hosting(sim, req, serviceName):
+    return sim.model.get(serviceName).service_object()
+
+
+@API.route("GET", "/hosting/web/{serviceName}/email")
+def get_email(sim, req, serviceName):
+    return sim.model.get(serviceName).email_object()
+
+
+@API.route("PUT", "/hosting/web/{serviceName}/email")
+def put_email(sim, req, serviceName):
+    """Only ``email`` is writable; read-only fields may be sent back unchanged, as the panel does."""
+    hosting = sim.model.get(serviceName)
+    body = _object(req.json)
+    unknown = sorted(set(body) - set(EMAIL_FIELDS))
+    if unknown:
+        raise bad_request(f"Unknown field(s) for hosting.web.email: {', '.join(unknown)}")
+    current = hosting.email_object()
+    read_only = sorted(name for name in body if name != "email" and body[name] != current[name])
+    if read_only:
+        raise bad_request(f"Read-only field(s) cannot be changed: {', '.join(read_only)}")
+    if "email" in body:
+        email = body["email"]
+        if email is not None and (not isinstance(email, str) or not EMAIL_ADDRESS.match(email)):
+            raise bad_request(f"[email] Given data ({email!r}) is not a valid e-mail address")
+        sim.model.set_report_recipient(serviceName, email)
+    return None
+
+
+@API.route("GET", "/hosting/web/{serviceName}/email/bounces")
+def get_bounces(sim, req, serviceName):
+    hosting = sim.model.get(serviceName)
+    values = req.query.get("limit")
+    if not values or values[-1] == "":
+        raise bad_request("[limit] Missing parameter(s): limit")
+    try:
+        limit = int(values[-1])
+    except ValueError:
+        raise bad_request(f"[limit] Given data ({values[-1]}) is not valid for type long") from None
+    if not 1 <= limit <= 100:
+        raise bad_request(f"[limit] Given data ({limit}) must be between 1 and 100")
+    return hosting.bounce_objects(limit)
+
+
+@API.route("POST", "/hosting/web/{serviceName}/email/request")
+def request_action(sim, req, serviceName):
+    sim.model.get(serviceName)
+    body = _object(req.json)
+    unknown = sorted(set(body) - {"action"})
+    if unknown:
+        raise bad_request(f"Unknown parameter(s): {', '.join(unknown)}")
+    if "action" not in body:
+        raise bad_request("[action] Missing parameter(s): action")
+    if body["action"] not in ACTIONS:
+        raise bad_request(f"[action] Given data ({body['action']}) does not belong to the "
+                          f"hosting.web.mail.ActionEnum enumeration ({', '.join(ACTIONS)})")
+    return sim.model.request_action(serviceName, body["action"])
+
+
+@API.route("GET", "/hosting/web/{serviceName}/email/volumes")
+def get_volumes(sim, req, serviceName):
+    return sim.model.get(serviceName).volume_objects()
+
+
+@API.route("GET", "/hosting/web/{serviceName}/tasks")
+def list_tasks(sim, req, serviceName):
+    hosting = sim.model.get(serviceName)
+    function = (req.query.get("function") or [None])[-1]
+    status = (req.query.get("status") or [None])[-1]
+    if status is not None and status not in TASK_STATUSES:
+        raise bad_request(f"[status] Given data ({status}) does not belong to the hosting.web.task.StatusEnum "
+                          f"enumeration")
+    return [task["id"] for task in hosting.tasks
+            if (function is None or function in task["function"]) and (status is None or task["status"] == status)]
+
+
+@API.route("GET", "/hosting/web/{serviceName}/tasks/{id}")
+def get_task(sim, req, serviceName, id):  # noqa: A002 - OVH's parameter name
+    hosting = sim.model.get(serviceName)
+    if not id.isdigit():
+        raise bad_request(f"[id] Given data ({id}) is not valid for type long")
+    for task in hosting.tasks:
+        if task["id"] == int(id):
+            return task
+    raise not_found("The requested object (id = %s) does not exist" % id)
+
+
+@API.route("GET", "/hosting/web/{serviceName}/abuseState")
+def abuse_state(sim, req, serviceName):
+    return sim.model.get(serviceName).abuse_state()
+
+
+def _object(body) -> dict:
+    if body is None:
+        raise bad_request("Missing request body: a JSON object is expected")
+    if not isinstance(body, dict):
+        raise bad_request("Invalid request body: a JSON object is expected")
+    return body

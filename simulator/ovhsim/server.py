@@ -1,0 +1,98 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The HTTP transport: a threaded HTTP/1.1 server (keep-alive, one thread per connection) in front of a
+``Simulator``, and a way to run it in a background thread."""
+from __future__ import annotations
+
+import socket
+import struct
+import sys
+import threading
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from .app import Request, Response, Simulator
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+class SimulatorHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ovhsim"
+    sys_version = ""
+    disable_nagle_algorithm = True
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
+        request = Request(self.command, self.path, self.headers, body, host)
+        try:
+            response = self.server.simulator.handle(request)
+        except Exception:  # a bug in the simulator: say so in the answer and on stderr, keep serving
+            traceback.print_exc(file=sys.stderr)
+            response = Response(500, {"Content-Type": "application/json"},
+                                b'{"class":"Server::InternalServerError","message":"ovhsim internal error"}')
+        if response.reset:
+            self._reset_connection()
+            return
+        head = [f"HTTP/1.1 {response.status} {self.responses.get(response.status, ('',))[0]}",
+                f"Content-Length: {len(response.body)}", f"Date: {self.date_time_string()}", "Server: ovhsim"]
+        head.extend(f"{name}: {value}" for name, value in response.headers.items())
+        if self.close_connection:
+            head.append("Connection: close")
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body)
+
+    def _reset_connection(self) -> None:
+        """Close with RST, as a proxy that dropped the connection would."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+    allow_reuse_address = True
+
+    def __init__(self, simulator: Simulator, host: str = "127.0.0.1", port: int = 8080):
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host, port), SimulatorHandler)
+        self.simulator = simulator
+        self.simulator.server_address = f"{host}:{self.server_address[1]}" if ":" not in host else \
+            f"[{host}]:{self.server_address[1]}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.simulator.server_address}"
+
+    def handle_error(self, request, client_address):
+        pass  # a client that went away mid-request is not the server's problem
+
+
+class BackgroundServer:
+    """A server in a daemon thread, for tests and the ``testing`` helper."""
+
+    def __init__(self, simulator: Simulator, host: str = "127.0.0.1", port: int = 0):
+        self.server = SimulatorServer(simulator, host, port)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                       name="ovhsim", daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def stop(self, close_simulator: bool = True) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+        if close_simulator:
+            self.server.simulator.close()

@@ -1,0 +1,96 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run a simulator in-process for tests.
+
+    with running_simulator(fleet=5, action_delay=0) as sim:
+        client = sim.client()                     # an ovh.Client signed with the full-rights key
+        client.get("/hosting/web")
+        sim.admin("POST", "/_sim/send", {"service_name": name, "count": 10})
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import urllib.error
+import urllib.request
+
+from .app import Simulator
+from .server import BackgroundServer
+
+
+class AdminError(Exception):
+    """A non-2xx answer of the admin API."""
+
+    def __init__(self, status: int, body):
+        super().__init__(f"admin API answered {status}: {body}")
+        self.status = status
+        self.body = body
+
+
+def admin_call(base_url: str, method: str, path: str, body=None, timeout: float = 30):
+    """One admin call. ``path`` may start with ``/_sim`` or not (``/send`` and ``/_sim/send`` are the same)."""
+    if not path.startswith("/_sim"):
+        path = "/_sim" + (path if path.startswith("/") else "/" + path)
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base_url.rstrip("/") + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"} if data is not None else {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        payload = error.read()
+        try:
+            payload = json.loads(payload)
+        except ValueError:
+            payload = payload.decode("utf-8", "replace")
+        raise AdminError(error.code, payload) from None
+
+
+class RunningSimulator:
+    def __init__(self, background: BackgroundServer):
+        self._background = background
+        self.simulator = background.server.simulator
+        self.admin_url = background.base_url            # the server root; admin routes are under /_sim
+        self.url = self.admin_url + "/1.0"              # the OVH endpoint
+        self.credentials = self.admin("GET", "/_sim/credentials")
+        self._stopped = False
+
+    def admin(self, method: str, path: str, body=None):
+        return admin_call(self.admin_url, method, path, body)
+
+    def client(self, credentials: dict | None = None, **kwargs):
+        """An ``ovh.Client`` for this simulator (the ``ovh`` package must be installed)."""
+        import ovh.client
+
+        credentials = credentials or self.credentials
+        ovh.client.ENDPOINTS.setdefault(self.url, self.url)
+        return ovh.Client(endpoint=self.url, application_key=credentials["application_key"],
+                          application_secret=credentials["application_secret"],
+                          consumer_key=credentials["consumer_key"], **kwargs)
+
+    def restricted_credentials(self, *rules: str) -> dict:
+        """Credentials of a new key limited to rules such as ``"GET /hosting/web/*"``."""
+        parsed = [dict(zip(("method", "path"), rule.split(" ", 1))) for rule in rules]
+        return self.admin("POST", "/_sim/keys", {"rules": parsed})
+
+    def stop(self) -> None:
+        if not self._stopped:
+            self._stopped = True
+            self._background.stop()
+
+
+@contextlib.contextmanager
+def running_simulator(db: str = ":memory:", fleet: int = 0, action_delay: float | None = None,
+                      profile: str = "mixed", seed: int = 0, host: str = "127.0.0.1", port: int = 0):
+    """A simulator serving on a free loopback port for the duration of the block."""
+    background = BackgroundServer(Simulator(db, action_delay=action_delay, seed=seed), host, port)
+    running = None
+    try:
+        running = RunningSimulator(background)
+        if fleet:
+            running.admin("POST", "/_sim/seed", {"fleet": fleet, "profile": profile, "seed": seed})
+        yield running
+    finally:
+        if running is not None:
+            running.stop()
+        else:
+            background.stop()

@@ -312,18 +312,21 @@ class _Audit(object):
         if evidence is None:
             return record
         evidence_file, call = evidence
-        self.findings.append(findings.finding(
-            findings.FORM_SENDS_MAIL, relative, line,
-            "this form (%s) posts to %s, which sends mail with %s (%s line %d): it needs a Captcha on the "
-            "form and its verification in the handler" % (form.method.upper(), record["posts_to"], call.api,
-                                                          evidence_file, call.line),
-            handler=handler,
-        ))
         verification = self._verification(entry, [handler])
         if verification:
             record["verified_by"] = verification[0]
         else:
             missing_check.setdefault(handler, evidence)
+        if widget and verification:
+            status = "protected by a %s widget, verified by %s" % (widget, verification[1])
+        else:
+            status = "it needs a Captcha widget on the form and its verification in the handler"
+        self.findings.append(findings.finding(
+            findings.FORM_SENDS_MAIL, relative, line,
+            "this form (%s) posts to %s, which sends mail with %s (%s line %d): %s"
+            % (form.method.upper(), record["posts_to"], call.api, evidence_file, call.line, status),
+            handler=handler,
+        ))
         if not widget:
             self.findings.append(findings.finding(
                 findings.FORM_MISSING_CAPTCHA, relative, line,

@@ -104,7 +104,7 @@ def resolve(form_file, action, known):
     path = literal.split("#", 1)[0].split("?", 1)[0]
     wordpress = _WORDPRESS_ENTRY.search(path)
     if wordpress:
-        return WORDPRESS, wordpress.group(0).lower()
+        return WORDPRESS, "wp-admin/" + wordpress.group(0).lower()
     target = _find(form_file, path, known) if path else None
     if target is not None:
         return FILE, target

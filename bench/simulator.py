@@ -1,0 +1,101 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Throughput of the simulator: signed GET /hosting/web/{sn}/email through the real ``ovh`` client, at
+concurrency 1 and 16 (one client per thread, as module_utils/fleet.py does), against the goal of 1,000 per second.
+The server runs as ``ovhsim serve`` in its own process, as in CI; client and server share the machine's CPUs.
+
+    python bench/simulator.py [--seconds 3] [--fleet 100]
+
+Prints requests per second and the ratio to the goal; a benchmark, not a test: it never fails on a number.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.metadata
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import ovh.client
+
+GOAL = 1000.0
+
+
+@contextlib.contextmanager
+def served_simulator(fleet: int):
+    """``ovhsim serve`` on a free port; yields (endpoint, credentials)."""
+    command = [sys.executable, "-m", "ovhsim", "serve", "--port", "0", "--fleet", str(fleet)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        if "listening on" not in line:
+            raise SystemExit(f"ovhsim serve did not start: {line!r}")
+        endpoint = line.split()[-1]
+        env = subprocess.run([sys.executable, "-m", "ovhsim", "env", "--url", endpoint], check=True,
+                             capture_output=True, text=True).stdout
+        credentials = dict(item.split("=", 1) for item in env.split()[1:])
+        ovh.client.ENDPOINTS[endpoint] = endpoint
+        yield endpoint, credentials
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def new_client(endpoint: str, credentials: dict) -> ovh.Client:
+    return ovh.Client(endpoint=endpoint, application_key=credentials["OVH_APPLICATION_KEY"],
+                      application_secret=credentials["OVH_APPLICATION_SECRET"],
+                      consumer_key=credentials["OVH_CONSUMER_KEY"])
+
+
+def measure(make_client, names: list[str], concurrency: int, seconds: float) -> tuple[int, float]:
+    clients = [make_client() for _ in range(concurrency)]
+    for client in clients:
+        client.get("/auth/time", _need_auth=False)
+        client.get(f"/hosting/web/{names[0]}/email")  # warm up: time delta, connection
+    counts = [0] * concurrency
+    start_line = threading.Barrier(concurrency + 1)
+    deadline = [0.0]
+
+    def worker(index: int) -> None:
+        client = clients[index]
+        start_line.wait()
+        done = 0
+        while time.perf_counter() < deadline[0]:
+            client.get(f"/hosting/web/{names[done % len(names)]}/email")
+            done += 1
+        counts[index] = done
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    deadline[0] = began + seconds
+    start_line.wait()
+    for thread in threads:
+        thread.join()
+    return sum(counts), time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--fleet", type=int, default=100)
+    args = parser.parse_args()
+    print(f"signed GET /email through ovh {importlib.metadata.version('ovh')} against ovhsim serve, "
+          f"{args.fleet} hostings, {args.seconds:g} s per run, {os.cpu_count()} CPUs shared by client and server")
+    with served_simulator(args.fleet) as (endpoint, credentials):
+        def make_client():
+            return new_client(endpoint, credentials)
+
+        names = make_client().get("/hosting/web")
+        for concurrency in (1, 16):
+            count, elapsed = measure(make_client, names, concurrency, args.seconds)
+            rate = count / elapsed
+            print(f"concurrency {concurrency:>2}: {count:>6} requests in {elapsed:.2f} s = {rate:7.0f} req/s, "
+                  f"{rate / GOAL:.2f}x the goal of {GOAL:.0f} req/s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The client's rate limit holds across the worker threads of a fleet read, as the simulator saw the requests.
+
+The simulator logs each request with its time to the second, so the checks count requests per second of its
+clock: a limit of R per second allows R per second, plus one for a request whose answer is logged just after
+its slot.
+"""
+
+from __future__ import annotations
+
+import collections
+from datetime import datetime, timedelta
+
+from conftest import signed
+
+TOLERANCE = 1
+
+
+def per_second(entries):
+    return collections.Counter(entry["time"] for entry in entries)
+
+
+def test_rate_limit_holds_across_threads(fleet):
+    names = fleet.seed(60)
+    mark = fleet.log_mark()
+
+    listing = fleet.inventory(fleet.config(concurrency=8, rate_limit=20))
+
+    entries = fleet.since(mark)
+    assert len(signed(entries)) == 1 + len(names)
+    assert sorted(listing["_meta"]["hostvars"]) == names
+    counts = per_second(entries)
+    assert max(counts.values()) <= 20 + TOLERANCE, counts
+    assert len(counts) >= 3  # 62 requests at 20 per second span at least 3 seconds
+
+
+def test_without_a_limit_the_same_read_bursts(fleet):
+    """The control of the test above: the check does see a burst when nothing paces the threads."""
+    fleet.seed(60)
+    mark = fleet.log_mark()
+
+    fleet.inventory(fleet.config(concurrency=8))
+
+    assert max(per_second(fleet.since(mark)).values()) > 20 + TOLERANCE
+
+
+def test_a_429_holds_back_every_thread(fleet):
+    """A 429 with Retry-After: 2 on one hosting pauses all workers, not only the one that got it."""
+    names = fleet.seed(24)
+    throttled = names[2]
+    fleet.sim.admin("POST", "/_sim/faults", {"rules": [
+        {"route": "/hosting/web/%s/email" % throttled, "rate_429": 1.0, "retry_after": 2},
+    ]})
+    mark = fleet.log_mark()
+
+    # 10 requests a second over 4 threads: without a shared pause the others would go on at that pace.
+    listing = fleet.inventory(fleet.config(concurrency=4, rate_limit=10, retries=1))
+
+    entries = signed(fleet.since(mark))
+    refused = [entry for entry in entries if entry["status"] == 429]
+    assert [entry["path"] for entry in refused] == ["/hosting/web/%s/email" % throttled] * 2  # first try, retry
+    # The second after the one of the first 429 lies wholly within its 2 s Retry-After: at most the one request
+    # already in flight when the 429 came back.
+    next_second = (datetime.fromisoformat(refused[0]["time"]) + timedelta(seconds=1)).isoformat()
+    held = [entry for entry in entries if entry["time"] == next_second]
+    assert len(held) <= 1, held
+    # and the read resumed after the pause, for every other hosting
+    assert sum(1 for entry in entries if entry["status"] == 200) == 1 + len(names) - 1
+    assert listing["email_unknown"]["hosts"] == [throttled]

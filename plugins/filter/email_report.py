@@ -1,0 +1,271 @@
+# Copyright: mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: email_report
+short_description: The fleet e-mail report, judged against a policy
+version_added: 0.1.0
+author: mailops maintainers
+description:
+  - Turns the facts of M(mailops.ovh_hosting.email_info) into the document that the role
+    C(mailops.ovh_hosting.email_report) writes as C(report.json) and renders as HTML, Markdown and JUnit.
+    The schema is described in C(docs/report-schema.md).
+  - Each hosting is judged against the policy; a violation is a state not allowed, a bounce ratio (bounces of the
+    last 24 hours over the mails sent today, see P(mailops.ovh_hosting.bounce_ratio#filter)) over the threshold,
+    or no report recipient when one is required.
+  - The document holds no clock time of its own except C(generated_at). Given the O(previous) report with the same
+    content, it keeps that report's C(generated_at), so writing an unchanged report is no change.
+options:
+  _input:
+    description: The facts of the hostings, as the C(hostings) that M(mailops.ovh_hosting.email_info) returns.
+    type: list
+    elements: dict
+    required: true
+  allowed_states:
+    description: E-mail states that are no violation.
+    type: list
+    elements: str
+    default: [ok, force]
+  max_bounce_ratio:
+    description: Highest bounce ratio that is no violation; V(null) to not judge ratios.
+    type: float
+    default: 0.1
+  min_sent:
+    description: Fewest mails sent today for a hosting's bounce ratio to be judged.
+    type: int
+    default: 20
+  require_recipient:
+    description: Whether a hosting without a report recipient is a violation.
+    type: bool
+    default: false
+  latest_bounces:
+    description: How many of the newest bounces each hosting lists.
+    type: int
+    default: 5
+  days:
+    description: Days of sent-volume history per hosting, ending on the newest day of the fleet's history.
+    type: int
+    default: 30
+  previous:
+    description: The previous report (C(report.json) parsed), to keep its C(generated_at) when nothing changed.
+    type: dict
+  now:
+    description: The time of the report, an ISO 8601 date; the current time when omitted.
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Gather the fleet
+  mailops.ovh_hosting.email_info:
+    bounces: 100
+    volumes: true
+  register: fleet
+
+- name: Judge it
+  ansible.builtin.set_fact:
+    report: "{{ fleet.hostings | mailops.ovh_hosting.email_report(max_bounce_ratio=0.05, require_recipient=true) }}"
+
+- name: Fail on violations
+  ansible.builtin.assert:
+    that: report.totals.violating == 0
+"""
+
+RETURN = r"""
+_value:
+  description: The report, schema version 1 (C(docs/report-schema.md)).
+  type: dict
+  contains:
+    schema_version:
+      description: Version of the schema, 1.
+      type: int
+    generated_at:
+      description: When this content was first reported, ISO 8601 in UTC.
+      type: str
+    content_digest:
+      description: SHA-256 of the content other than O(generated_at) and itself.
+      type: str
+    policy:
+      description: The thresholds the hostings were judged against.
+      type: dict
+    volume_window:
+      description: First and last day (C(YYYY-MM-DD)) and number of days of the volume history.
+      type: dict
+    totals:
+      description: Fleet totals, with a count per state.
+      type: dict
+    hostings:
+      description: One entry per hosting, sorted by service name, with its facts, bounce figures, volume
+        history and violations.
+      type: list
+      elements: dict
+"""
+
+import datetime
+import hashlib
+import json
+
+from ansible.errors import AnsibleFilterError
+from ansible.module_utils.parsing.convert_bool import boolean
+
+from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window import (
+    DEFAULT_WINDOW_HOURS,
+    bounce_ratio,
+    parse_date,
+    reference_time,
+)
+
+SCHEMA_VERSION = 1
+STATES = ("ok", "force", "ko", "bounce", "spam", "purging")
+SENDING_STATES = ("ok", "force")
+FACT_FIELDS = ("service_name", "state", "sending", "report_recipient", "sent_total", "sent_today",
+               "bounced_total", "max_per_day")
+
+
+def _day(value):
+    """The calendar day of an OVH date, in the date's own offset (as the panel's chart shows it)."""
+    return parse_date(value).date()
+
+
+def _volume_window(hostings, days, now):
+    """The ``days`` days ending on the newest day of any hosting's history (today without history)."""
+    newest = [_day(point["date"]) for hosting in hostings for point in hosting.get("volumes") or [] if point.get("date")]
+    end = max(newest) if newest else reference_time(now).date()
+    start = end - datetime.timedelta(days=days - 1)
+    return start, end
+
+
+def _daily_volumes(volumes, start, end):
+    per_day = {}
+    for point in volumes or []:
+        if point.get("date"):
+            day = _day(point["date"])
+            per_day[day] = per_day.get(day, 0) + int(point.get("volume") or 0)
+    series = []
+    day = start
+    while day <= end:
+        series.append({"date": day.isoformat(), "volume": per_day.get(day, 0)})
+        day += datetime.timedelta(days=1)
+    return series
+
+
+def _violations(entry, policy):
+    found = []
+    if entry["state"] not in policy["allowed_states"]:
+        found.append({
+            "rule": "state_not_allowed",
+            "message": f"state {entry['state']} is not allowed (allowed: {', '.join(policy['allowed_states'])})",
+        })
+    limit = policy["max_bounce_ratio"]
+    if limit is not None and entry["bounce_ratio"] is not None and entry["bounce_ratio"] > limit:
+        found.append({
+            "rule": "bounce_ratio",
+            "message": (f"{entry['bounces_24h']} bounces in {policy['bounce_window_hours']} h for {entry['sent_today']} "
+                        f"mails sent today: {entry['bounce_ratio']:.1%}, over {limit:.1%}"),
+        })
+    if policy["require_recipient"] and not entry["report_recipient"]:
+        found.append({"rule": "no_report_recipient", "message": "no report recipient: the daily error report goes nowhere"})
+    return found
+
+
+def _hosting_entry(hosting, policy, window, latest_bounces, now):
+    entry = {field: hosting.get(field) for field in FACT_FIELDS}
+    for counter in ("sent_total", "sent_today", "bounced_total", "max_per_day"):
+        entry[counter] = int(entry[counter] or 0)
+    entry["sending"] = entry["state"] in SENDING_STATES
+    entry["report_recipient"] = entry["report_recipient"] or None
+
+    figures = bounce_ratio(hosting, min_sent=policy["min_sent"], hours=policy["bounce_window_hours"], now=now)
+    entry["bounces_24h"] = figures["bounces"]
+    entry["bounce_ratio"] = figures["ratio"]
+    entry["lifetime_bounce_ratio"] = (round(entry["bounced_total"] / entry["sent_total"], 4)
+                                      if entry["sent_total"] else None)
+
+    bounces = sorted(hosting.get("bounces") or [], key=lambda bounce: parse_date(bounce["date"]), reverse=True)
+    categories = {}
+    for bounce in bounces:
+        category = bounce.get("category") or "other"
+        categories[category] = categories.get(category, 0) + 1
+    entry["bounce_categories"] = dict(sorted(categories.items()))
+    entry["latest_bounces"] = [
+        {"date": parse_date(bounce["date"]).isoformat(), "to": bounce.get("to"), "message": bounce.get("message"),
+         "category": bounce.get("category") or "other"}
+        for bounce in bounces[:latest_bounces]
+    ]
+    entry["volumes"] = _daily_volumes(hosting.get("volumes"), *window)
+    entry["violations"] = _violations(entry, policy)
+    entry["compliant"] = not entry["violations"]
+    return entry
+
+
+def _totals(entries):
+    states = dict.fromkeys(STATES, 0)
+    for entry in entries:
+        states[entry["state"]] = states.get(entry["state"], 0) + 1
+    return {
+        "hostings": len(entries),
+        "sending": sum(1 for entry in entries if entry["sending"]),
+        "violating": sum(1 for entry in entries if entry["violations"]),
+        "sent_total": sum(entry["sent_total"] for entry in entries),
+        "sent_today": sum(entry["sent_today"] for entry in entries),
+        "bounced_total": sum(entry["bounced_total"] for entry in entries),
+        "bounces_24h": sum(entry["bounces_24h"] for entry in entries),
+        "states": states,
+    }
+
+
+def _names(value):
+    """A list of names from a list or a comma-separated string (as ``-e`` gives it)."""
+    if isinstance(value, str):
+        return [name.strip() for name in value.split(",") if name.strip()]
+    return [str(name) for name in value]
+
+
+def _digest(document):
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def email_report(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1, min_sent=20,
+                 require_recipient=False, latest_bounces=5, days=30, previous=None, now=None):
+    if not isinstance(hostings, list) or not all(isinstance(hosting, dict) for hosting in hostings):
+        raise AnsibleFilterError("email_report expects a list of hosting facts, as email_info returns in 'hostings'")
+    if int(days) < 1:
+        raise AnsibleFilterError(f"email_report: days must be at least 1, got {days}")
+    for hosting in hostings:
+        if not hosting.get("service_name") or hosting.get("state") is None:
+            raise AnsibleFilterError(f"email_report: every hosting needs service_name and state, got {hosting!r}")
+    policy = {
+        "allowed_states": _names(allowed_states),
+        "max_bounce_ratio": None if max_bounce_ratio is None else float(max_bounce_ratio),
+        "min_sent": int(min_sent),
+        "require_recipient": boolean(require_recipient, strict=False),
+        "bounce_window_hours": DEFAULT_WINDOW_HOURS,
+    }
+    try:
+        window = _volume_window(hostings, int(days), now)
+        entries = [_hosting_entry(hosting, policy, window, int(latest_bounces), now)
+                   for hosting in sorted(hostings, key=lambda hosting: hosting["service_name"])]
+    except (TypeError, ValueError, KeyError) as exc:
+        raise AnsibleFilterError(f"email_report: unreadable hosting facts: {exc}") from exc
+
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "policy": policy,
+        "volume_window": {"start": window[0].isoformat(), "end": window[1].isoformat(), "days": int(days)},
+        "totals": _totals(entries),
+        "hostings": entries,
+    }
+    digest = _digest(document)
+    previous = previous if isinstance(previous, dict) else {}
+    if previous.get("content_digest") == digest and previous.get("generated_at"):
+        generated_at = previous["generated_at"]
+    else:
+        generated_at = reference_time(now).astimezone(datetime.timezone.utc).replace(microsecond=0).isoformat()
+    return {"schema_version": SCHEMA_VERSION, "generated_at": generated_at, "content_digest": digest, **document}
+
+
+class FilterModule:
+    def filters(self):
+        return {"email_report": email_report}

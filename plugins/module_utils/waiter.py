@@ -16,11 +16,12 @@ class WaitTimeout(Exception):
         self.last_email = last_email
 
 
-def wait_for_email(api, service_name, predicate, expected, timeout, interval, sleep=None, clock=None) -> dict:
+def wait_for_email(api, service_name, predicate, expected, timeout, interval, sleep=None, clock=None,
+                   current=None) -> dict:
     """Read the e-mail object now, then every ``interval`` s, until ``predicate(email)`` holds; return it.
 
-    ``expected`` describes the awaited state for the timeout message. ``sleep`` and ``clock`` (monotonic) are
-    injectable for tests.
+    ``expected`` describes the awaited state for the timeout message. ``current``, an object the caller has just
+    read, stands for the first read. ``sleep`` and ``clock`` (monotonic) are injectable for tests.
     """
     sleep = sleep or time.sleep
     clock = clock or time.monotonic
@@ -28,7 +29,8 @@ def wait_for_email(api, service_name, predicate, expected, timeout, interval, sl
     seen = []
     reads = 0
     while True:
-        email = api.get_email(service_name)
+        email = current if current is not None else api.get_email(service_name)
+        current = None
         reads += 1
         state = email.get("state")
         if not seen or seen[-1] != state:

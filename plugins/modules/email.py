@@ -222,14 +222,15 @@ def main():
     actions = []
     written = False
 
-    def wait_until(predicate, expected):
-        return wait_for_email(api, service_name, predicate, expected, params["wait_timeout"], params["wait_sleep"])
+    def wait_until(predicate, expected, current=None):
+        return wait_for_email(api, service_name, predicate, expected, params["wait_timeout"], params["wait_sleep"],
+                              current=current)
 
     try:
         current = api.get_email(service_name)
         if desired and email_state.must_wait_first(current.get("state")):
             current = wait_until(lambda email: not email_state.must_wait_first(email.get("state")),
-                                 "anything but purging (a purge was in progress)")
+                                 "anything but purging (a purge was in progress)", current=current)
         plan = email_state.plan(current.get("state"), desired, params["allow_force"]) if desired else None
         recipient_now = current.get("email") or None
         recipient_wanted = recipient_now if recipient is None else (recipient or None)

@@ -1,0 +1,84 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Rule mail_send: every mail API call site, and none of the look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.php_source import parse_php
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.sending import (
+    mail_calls,
+    mail_send_findings,
+)
+
+
+def calls(text):
+    return [(call.line, call.api) for call in mail_calls(parse_php(text))]
+
+
+@pytest.mark.parametrize("code, api", [
+    ("mail($to, $s, $b);", "mail()"),
+    ("@mail($to, $s, $b);", "mail()"),
+    ("\\mail($to, $s, $b);", "mail()"),
+    ("$ok = MAIL ($to, $s, $b);", "mail()"),
+    ("mb_send_mail($to, $s, $b);", "mb_send_mail()"),
+    ("imap_mail($to, $s, $b);", "imap_mail()"),
+    ("wp_mail($to, $s, $b);", "wp_mail()"),
+    ("$m = new PHPMailer(true);", "PHPMailer"),
+    ("$m = new \\PHPMailer\\PHPMailer\\PHPMailer();", "PHPMailer"),
+    ("$m = new Swift_Mailer($transport);", "SwiftMailer"),
+    ("$m = Swift_Mailer::newInstance($transport);", "SwiftMailer"),
+])
+def test_fires_on_each_api(code, api):
+    assert calls("<?php\n" + code + "\n") == [(2, api)]
+
+
+def test_symfony_mailer_needs_its_namespace():
+    text = ("<?php\nuse Symfony\\Component\\Mailer\\Mailer;\nuse Symfony\\Component\\Mailer\\Transport;\n"
+            "$mailer = new Mailer(Transport::fromDsn('native://default'));\n$mailer->send($email);\n")
+    assert calls(text) == [(4, "Symfony Mailer")]
+    assert calls("<?php\n$mailer = new Mailer($config);\n$mailer->send($x);\n") == []
+
+
+@pytest.mark.parametrize("code", [
+    "// mail($to, $s, $b);",
+    "# mail($to, $s, $b);",
+    "/* mail($to, $s, $b); */",
+    "/** Calls wp_mail() for you. */",
+    "$label = 'Your email';",
+    "$hint = \"mail(\";",
+    "$err = 'mail() failed';",
+    "$mailer->mail($to);",
+    "$this?->mail($to);",
+    "Notifier::mail($to);",
+    "$mail($to);",
+    "$mail = $_POST['email'];",
+    "function mail($to) {}",
+    "function &wp_mail($to) {}",
+    "send_mail($to);",
+    "gmail($to);",
+    "email($to);",
+    "Acme\\mail($to);",
+    "use PHPMailer\\PHPMailer\\PHPMailer;",
+    "class PHPMailer {}",
+    "$m = new Mailer();",
+    "if (function_exists('mail')) {}",
+])
+def test_does_not_fire_on_look_alikes(code):
+    assert calls("<?php\n" + code + "\n") == []
+
+
+def test_inline_html_that_mentions_mail_is_not_a_call():
+    assert calls("<p>Use mail(your address) to write</p><?php echo 1; ?>") == []
+
+
+def test_every_call_site_in_order_with_its_line():
+    text = "<?php\nif ($a) {\n    mail($x, 's', 'b');\n} else {\n    wp_mail($x, 's', 'b');\n}\n"
+    assert calls(text) == [(3, "mail()"), (5, "wp_mail()")]
+
+
+def test_findings_say_what_to_do():
+    found = mail_send_findings("contact.php", mail_calls(parse_php("<?php\nmail($a, $b, $c);\n")))
+    assert [(item["file"], item["line"], item["rule"], item["severity"]) for item in found] == [
+        ("contact.php", 2, "mail_send", "info")]
+    assert "Captcha" in found[0]["message"] and "form_captcha" in found[0]["message"]

@@ -1,0 +1,93 @@
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""RateLimiter with a fake clock: spacing, sharing between threads, pauses."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.rate_limit import RateLimiter
+
+
+class StillClock:
+    """A clock that moves only when told; sleeps are recorded, not slept."""
+
+    def __init__(self):
+        self.now = 50.0
+        self.sleeps = []
+        self.lock = threading.Lock()
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        with self.lock:
+            self.sleeps.append(seconds)
+
+
+def test_requests_are_spaced_by_one_over_the_rate(fake_time):
+    limiter = RateLimiter(4.0)
+    for _ in range(5):
+        limiter.acquire()
+    assert fake_time.sleeps == [0.25] * 4
+    assert fake_time.now == 1001.0  # 5 requests at 4/s: the 5th leaves one second after the 1st
+
+
+def test_idle_time_is_not_banked_into_a_burst(fake_time):
+    limiter = RateLimiter(2.0)
+    limiter.acquire()
+    fake_time.now += 10
+    limiter.acquire()
+    limiter.acquire()
+    assert fake_time.sleeps == [0.5]
+
+
+def test_no_rate_means_no_wait(fake_time):
+    limiter = RateLimiter(None)
+    for _ in range(100):
+        limiter.acquire()
+    assert fake_time.sleeps == []
+
+
+def test_threads_share_one_budget():
+    clock = StillClock()
+    limiter = RateLimiter(10.0, clock=clock, sleep=clock.sleep)
+    barrier = threading.Barrier(8)
+
+    def worker():
+        barrier.wait()
+        for _ in range(5):
+            limiter.acquire()
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # 40 requests at 10/s from one instant: each got its own slot, 0.1 s apart, whatever the thread.
+    assert sorted(round(s, 6) for s in clock.sleeps) == [round(0.1 * k, 6) for k in range(1, 40)]
+
+
+def test_pause_holds_every_caller_then_the_rate_resumes(fake_time):
+    limiter = RateLimiter(1.0)
+    limiter.acquire()
+    limiter.pause(30)
+    limiter.acquire()
+    limiter.acquire()
+    assert fake_time.sleeps == [30, 1.0]
+
+
+def test_pause_never_shortens_a_longer_pause(fake_time):
+    limiter = RateLimiter(None)
+    limiter.pause(30)
+    limiter.pause(5)
+    limiter.acquire()
+    assert fake_time.sleeps == [30]
+
+
+@pytest.mark.parametrize("rate", [0, -1])
+def test_rate_must_be_positive(rate):
+    with pytest.raises(ValueError, match="positive number of requests per second"):
+        RateLimiter(rate)

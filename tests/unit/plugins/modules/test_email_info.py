@@ -1,0 +1,139 @@
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""email_info: N hostings cost N+1 calls plus one /auth/time; bounces and volumes only when asked."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from ansible_collections.mailops.ovh_hosting.plugins.modules import email_info
+
+from ovh_api_mock import API, CREDENTIALS, call_list
+
+NAMES = ["h%02d.cluster021.hosting.ovh.net" % i for i in range(12)]
+AUTH_TIME = ("GET", "/auth/time")
+
+
+def email(i):
+    return {"bounce": i, "email": "ops@example.com" if i % 2 else None, "maxPerDay": 1000, "sent": 10 * i,
+            "sentToday": i, "state": ["ok", "force", "ko", "bounce", "spam", "purging"][i % 6]}
+
+
+def facts(i):
+    raw = email(i)
+    return {"service_name": NAMES[i], "state": raw["state"], "sending": raw["state"] in ("ok", "force"),
+            "report_recipient": raw["email"], "sent_total": 10 * i, "sent_today": i, "bounced_total": i,
+            "max_per_day": 1000}
+
+
+@pytest.fixture
+def api():
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        mock.get(API + "/auth/time", json=1764000000)
+        yield mock
+
+
+@pytest.mark.parametrize("concurrency", [1, 4, 8])
+def test_every_hosting_costs_n_plus_one_calls(api, run_module, concurrency):
+    api.get(API + "/hosting/web", json=NAMES)
+    for i, name in enumerate(NAMES):
+        api.get(API + "/hosting/web/%s/email" % name, json=email(i))
+    result, failed = run_module(email_info.main, dict(CREDENTIALS, concurrency=concurrency))
+    assert not failed, result
+    calls = call_list(api)
+    assert calls[:2] == [AUTH_TIME, ("GET", "/hosting/web")]
+    assert sorted(calls[2:]) == [("GET", "/hosting/web/%s/email" % name) for name in NAMES]
+    assert len(calls) == len(NAMES) + 2
+    assert result == {"changed": False, "hostings": [facts(i) for i in range(len(NAMES))]}
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_one_hosting(api, run_module, check_mode):
+    api.get(API + "/hosting/web/%s/email" % NAMES[3], json=email(3))
+    result, failed = run_module(email_info.main, dict(CREDENTIALS, service_name=NAMES[3]), check_mode=check_mode)
+    assert not failed
+    assert call_list(api) == [AUTH_TIME, ("GET", "/hosting/web/%s/email" % NAMES[3])]
+    assert result["hostings"] == [facts(3)]
+
+
+def test_a_list_keeps_its_order(api, run_module):
+    chosen = [NAMES[5], NAMES[1], NAMES[8]]
+    for name in chosen:
+        api.get(API + "/hosting/web/%s/email" % name, json=email(NAMES.index(name)))
+    result, failed = run_module(email_info.main, dict(CREDENTIALS, service_names=chosen, concurrency=3))
+    assert not failed
+    assert [h["service_name"] for h in result["hostings"]] == chosen
+    assert len(call_list(api)) == 4
+
+
+def test_bounces_and_volumes_when_asked(api, run_module):
+    name = NAMES[0]
+    base = API + "/hosting/web/%s/email" % name
+    api.get(base, json=email(0))
+    api.get(base + "/bounces?limit=5", json=[
+        {"date": "2026-11-24T10:00:00+01:00", "to": "a@example.org", "message": "550 5.1.1 User unknown"},
+        {"date": "2026-11-25T10:00:00+01:00", "to": "b@example.org", "message": "552 5.2.2 Mailbox full"},
+    ])
+    api.get(base + "/volumes", json=[{"date": "2026-11-25T00:00:00+01:00", "volume": 7},
+                                     {"date": "2026-11-24T00:00:00+01:00", "volume": 3}])
+    result, failed = run_module(email_info.main, dict(CREDENTIALS, service_name=name, bounces=5, volumes=True))
+    assert not failed
+    assert call_list(api) == [AUTH_TIME, ("GET", "/hosting/web/%s/email" % name),
+                              ("GET", "/hosting/web/%s/email/bounces?limit=5" % name),
+                              ("GET", "/hosting/web/%s/email/volumes" % name)]
+    hosting = result["hostings"][0]
+    assert hosting["bounces"] == [
+        {"date": "2026-11-25T10:00:00+01:00", "to": "b@example.org", "message": "552 5.2.2 Mailbox full",
+         "category": "mailbox_full"},
+        {"date": "2026-11-24T10:00:00+01:00", "to": "a@example.org", "message": "550 5.1.1 User unknown",
+         "category": "unknown_user"},
+    ]
+    assert hosting["volumes"] == [{"date": "2026-11-24T00:00:00+01:00", "volume": 3},
+                                  {"date": "2026-11-25T00:00:00+01:00", "volume": 7}]
+
+
+def test_404_on_bounces_and_volumes_is_none(api, run_module):
+    name = NAMES[0]
+    base = API + "/hosting/web/%s/email" % name
+    api.get(base, json=email(0))
+    api.get(base + "/bounces?limit=100", status=404, json={"message": "Not found"})
+    api.get(base + "/volumes", status=404, json={"message": "Not found"})
+    result, failed = run_module(email_info.main, dict(CREDENTIALS, service_name=name, bounces=100, volumes=True))
+    assert not failed
+    assert result["hostings"][0]["bounces"] == [] and result["hostings"][0]["volumes"] == []
+
+
+def test_failures_name_each_hosting(api, run_module):
+    api.get(API + "/hosting/web/%s/email" % NAMES[0], json=email(0))
+    api.get(API + "/hosting/web/%s/email" % NAMES[1], status=403,
+            json={"errorCode": "NOT_GRANTED_CALL", "message": "This call has not been granted"},
+            headers={"X-Ovh-QueryID": "EU.q9"})
+    result, failed = run_module(email_info.main, dict(CREDENTIALS, service_names=NAMES[:2]))
+    assert failed
+    assert result["msg"].startswith("1 of 2 hostings could not be read: hosting %s: GET /hosting/web/%s/email "
+                                    "failed (HTTP 403 NOT_GRANTED_CALL)" % (NAMES[1], NAMES[1]))
+    assert "EU.q9" in result["msg"] and "'GET /hosting/web/*/email'" in result["msg"]
+    assert result["hostings"] == [facts(0)]
+
+
+def test_listing_failure(api, run_module):
+    api.get(API + "/hosting/web", status=403, json={"errorCode": "NOT_GRANTED_CALL",
+                                                    "message": "This call has not been granted"})
+    result, failed = run_module(email_info.main, dict(CREDENTIALS))
+    assert failed and "'GET /hosting/web'" in result["msg"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(bounces=101), "bounces must be between 0 and 100, got 101"),
+    (dict(bounces=-1), "bounces must be between 0 and 100, got -1"),
+    (dict(concurrency=0), "concurrency must be 1 or more"),
+    (dict(service_names=["ok.example", "bad/name"]), "'bad/name' is not a hosting service name"),
+    (dict(service_name="ok.example", service_names=["ok.example"]), "mutually exclusive"),
+    (dict(volumes="perhaps"), "volumes"),
+])
+def test_bad_arguments_fail_before_any_call(run_module, args, message):
+    with responses.RequestsMock() as mock:
+        result, failed = run_module(email_info.main, dict(CREDENTIALS, **args))
+        assert not mock.calls
+    assert failed and message in result["msg"]

@@ -1,0 +1,38 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The PHP syntax check: one process for every file, php -l for the scripts that matter."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts import php_lint
+
+PHP = shutil.which("php")
+pytestmark = pytest.mark.skipif(PHP is None, reason="php-cli is not installed (make system-deps installs it)")
+
+
+def test_one_process_reports_each_parse_error(tmp_path):
+    good = tmp_path / "good.php"
+    good.write_text("<?php\necho 'fine';\n")
+    bad = tmp_path / "bad.php"
+    bad.write_text("<?php\n$a = 1\n$b = 2;\n")
+    html_only = tmp_path / "page.php"
+    html_only.write_text("<p>no PHP here</p>\n")
+    errors = php_lint.parse_all(PHP, [str(good), str(bad), str(html_only)])
+    assert list(errors) == [str(bad)]
+    assert errors[str(bad)][0] == 3 and "syntax error" in errors[str(bad)][1]
+
+
+def test_php_l_also_reports_compile_time_errors_the_parser_accepts(tmp_path):
+    script = tmp_path / "twice.php"
+    script.write_text("<?php\nfunction send() {}\nfunction send() {}\n")
+    assert php_lint.parse_all(PHP, [str(script)]) == {}
+    line, message = php_lint.lint_each(PHP, [str(script)])[str(script)]
+    assert line == 3 and "redeclare" in message
+
+
+def test_a_missing_php_is_an_error_of_its_own(tmp_path):
+    with pytest.raises(php_lint.PhpLintError):
+        php_lint.parse_all(str(tmp_path / "no-php"), [str(tmp_path / "a.php")])

@@ -106,7 +106,7 @@ def get_bounces(sim, req, serviceName):
 @API.route("POST", "/hosting/web/{serviceName}/email/request")
 def request_action(sim, req, serviceName):
     sim.model.get(serviceName)
-    body = _object(req.json)
+    body = _object({} if req.json is None else req.json)
     unknown = sorted(set(body) - {"action"})
     if unknown:
         raise bad_request(f"Unknown parameter(s): {', '.join(unknown)}")

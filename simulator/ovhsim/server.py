@@ -82,7 +82,7 @@ class BackgroundServer:
 
     def __init__(self, simulator: Simulator, host: str = "127.0.0.1", port: int = 0):
         self.server = SimulatorServer(simulator, host, port)
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02},
                                        name="ovhsim", daemon=True)
         self.thread.start()
 

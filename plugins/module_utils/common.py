@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import env_fallback
 
-from .client import HAS_OVH, HostingApi  # noqa: F401, re-exported for modules
+from .client import HostingApi
+
+__all__ = ("AUTH_ARGUMENT_SPEC", "HostingApi", "argument_spec")
 
 AUTH_ARGUMENT_SPEC = dict(
     endpoint=dict(type="str", fallback=(env_fallback, ["OVH_ENDPOINT"])),

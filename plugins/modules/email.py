@@ -74,7 +74,7 @@ attributes:
     support: full
     details: Shows O(state) as the OVH state (such as V(ok), V(force), V(ko)) and O(report_recipient), before and after.
 author:
-  - mailops maintainers
+  - mailops maintainers (@mailops)
 """
 
 EXAMPLES = r"""

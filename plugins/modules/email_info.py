@@ -48,7 +48,7 @@ extends_documentation_fragment:
   - mailops.ovh_hosting.attributes
   - mailops.ovh_hosting.attributes.INFO_MODULE
 author:
-  - mailops maintainers
+  - mailops maintainers (@mailops)
 """
 
 EXAMPLES = r"""
@@ -98,7 +98,7 @@ hostings:
       type: str
       sample: ok
     sending:
-      description: Whether mails are sent (O(hostings[].state) is V(ok) or V(force)).
+      description: Whether mails are sent (RV(hostings[].state) is V(ok) or V(force)).
       type: bool
       sample: true
     report_recipient:

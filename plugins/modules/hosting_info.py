@@ -34,7 +34,7 @@ extends_documentation_fragment:
   - mailops.ovh_hosting.attributes
   - mailops.ovh_hosting.attributes.INFO_MODULE
 author:
-  - mailops maintainers
+  - mailops maintainers (@mailops)
 """
 
 EXAMPLES = r"""

@@ -36,6 +36,7 @@ if str(_collection_root()) not in sys.path:
 from ansible.module_utils import basic  # noqa: E402
 from ansible.module_utils.testing import patch_module_args  # noqa: E402
 
+
 class FakeTime:
     """time.sleep and time.monotonic that only move when slept; records every sleep."""
 

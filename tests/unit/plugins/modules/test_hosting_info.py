@@ -31,7 +31,7 @@ def test_names_sorted_one_call(api, run_module):
 def test_pattern_and_details(api, run_module):
     for name in NAMES[::2]:
         api.get(API + "/hosting/web/" + name, json={
-            "serviceName": name, "displayName": name.split(".")[0].title(), "offer": "perso2014",
+            "serviceName": name, "displayName": name.split(".", maxsplit=1)[0].title(), "offer": "perso2014",
             "cluster": "cluster021", "datacenter": "gra3", "state": "active", "home": "/homez.1/x"})
     result, failed = run_module(hosting_info.main, dict(CREDENTIALS, pattern="*.cluster021.*", details=True),
                                 check_mode=True)

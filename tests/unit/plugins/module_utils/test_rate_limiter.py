@@ -29,7 +29,7 @@ class StillClock:
 
 def test_requests_are_spaced_by_one_over_the_rate(fake_time):
     limiter = RateLimiter(4.0)
-    for _ in range(5):
+    for dummy in range(5):
         limiter.acquire()
     assert fake_time.sleeps == [0.25] * 4
     assert fake_time.now == 1001.0  # 5 requests at 4/s: the 5th leaves one second after the 1st
@@ -46,7 +46,7 @@ def test_idle_time_is_not_banked_into_a_burst(fake_time):
 
 def test_no_rate_means_no_wait(fake_time):
     limiter = RateLimiter(None)
-    for _ in range(100):
+    for dummy in range(100):
         limiter.acquire()
     assert fake_time.sleeps == []
 
@@ -58,10 +58,10 @@ def test_threads_share_one_budget():
 
     def worker():
         barrier.wait()
-        for _ in range(5):
+        for dummy in range(5):
             limiter.acquire()
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
+    threads = [threading.Thread(target=worker) for dummy in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:

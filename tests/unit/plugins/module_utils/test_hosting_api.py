@@ -175,7 +175,7 @@ def test_get_is_retried_after_a_transient_failure(rsps, fake_time, first):
 
 def test_put_is_retried_and_backs_off_exponentially(rsps, fake_time):
     path = API + "/hosting/web/" + SN + "/email"
-    for _ in range(3):
+    for dummy in range(3):
         rsps.put(path, status=500, json={"message": "Internal Server Error"})
     rsps.put(path, body="null", content_type="application/json")
     make_api().set_report_recipient(SN, None)
@@ -196,7 +196,7 @@ def test_backoff_has_full_jitter(rsps, fake_time):
 
 def test_retries_exhausted_gives_the_last_error(rsps, fake_time):
     path = API + "/hosting/web/" + SN
-    for _ in range(3):
+    for dummy in range(3):
         rsps.get(path, status=503, json={"message": "Service Unavailable"}, headers={"X-Ovh-QueryID": "EU.q-1"})
     with pytest.raises(HostingApiError) as error:
         make_api(retries=2).get_hosting(SN)
@@ -311,7 +311,7 @@ def test_post_rejected_with_429_is_sent_again(rsps, fake_time):
 def test_ambiguous_post_gives_up_after_the_retries(rsps, fake_time):
     request = API + "/hosting/web/" + SN + "/email/request"
     email = API + "/hosting/web/" + SN + "/email"
-    for _ in range(2):
+    for dummy in range(2):
         rsps.post(request, status=500, json={"message": "oops"})
         rsps.get(email, json=EMAIL)
     rsps.post(request, status=500, json={"message": "oops"})

@@ -1,0 +1,222 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""End to end: the form_captcha role guards a fixture site served by PHP, against a fake siteverify server.
+
+One docroot (the fixture contact form plus a .user.ini and a prepend file the site already had) goes through
+enforce, a second enforce (nothing changes), requests to `php -S`, a request through `php-cgi` (the SAPI that
+reads .user.ini, as on OVHcloud), then state=absent, which must give back the original tree byte for byte.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = REPO / "tests" / "fixtures" / "docroots" / "contact_form"
+SECRET = "e2e-secret-0x5f3759df"
+GOOD_TOKEN = "token-accepted"
+PHP = shutil.which("php")
+PHP_CGI = shutil.which("php-cgi")
+ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
+
+pytestmark = pytest.mark.skipif(PHP is None, reason="php-cli is not installed (make system-deps installs it)")
+
+
+class SiteVerify(BaseHTTPRequestHandler):
+    """Turnstile's siteverify: success only for GOOD_TOKEN sent with SECRET."""
+
+    calls = []
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        fields = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        SiteVerify.calls.append(fields)
+        success = fields.get("secret") == [SECRET] and fields.get("response") == [GOOD_TOKEN]
+        body = json.dumps({"success": success, "error-codes": [] if success else ["invalid-input-response"]})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args):
+        pass
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def tree(root):
+    """Every file and folder under root: relative path -> (mode, content or None for a folder)."""
+    found = {}
+    for directory, folders, files in os.walk(root):
+        for name in folders + files:
+            path = Path(directory) / name
+            found[str(path.relative_to(root))] = (path.stat().st_mode, None if path.is_dir() else path.read_bytes())
+    return found
+
+
+def run_role(tmp_path, docroot, verify_url, state):
+    variables = {
+        "form_captcha_docroot": str(docroot), "form_captcha_mode": "enforce", "form_captcha_state": state,
+        "form_captcha_provider": "turnstile", "form_captcha_site_key": "0x4AAAAAAAe2eSiteKey",
+        "form_captcha_secret_key": SECRET, "form_captcha_verify_url": verify_url,
+        "ansible_python_interpreter": sys.executable,
+    }
+    (tmp_path / "vars.json").write_text(json.dumps(variables))
+    environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collection_root()), ANSIBLE_NOCOLOR="1",
+                       ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_RETRY_FILES_ENABLED="0")
+    completed = subprocess.run(
+        [str(ANSIBLE_PLAYBOOK), "-v", "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
+         str(REPO / "playbooks" / "forms.yml")],
+        capture_output=True, text=True, env=environment, cwd=str(tmp_path), check=False,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode == 0, output
+    assert SECRET not in output, "the secret key reached the output"
+    return int(re.search(r"localhost\s*:.*?changed=(\d+)", output).group(1))
+
+
+def collection_root():
+    for entry in sys.path:
+        if (Path(entry) / "ansible_collections" / "mailops" / "ovh_hosting").exists():
+            return Path(entry)
+    raise AssertionError("the collection is not importable: run `make collection-link`")
+
+
+def wait_for(port):
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("php -S did not listen on %d" % port)
+
+
+def request(port, method, path, fields=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = urllib.parse.urlencode(fields) if fields is not None else None
+    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    return response.status, dict(response.getheaders()), response.read().decode()
+
+
+def prepend_of(user_ini):
+    return re.findall(r'(?m)^\s*auto_prepend_file\s*=\s*"?([^"\n]*)"?\s*$', user_ini.read_text())[-1]
+
+
+@pytest.fixture
+def siteverify():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SiteVerify)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    SiteVerify.calls = []
+    yield "http://127.0.0.1:%d/siteverify" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def site(tmp_path):
+    """The fixture site, as found on a hosting that already had a .user.ini with its own prepend file."""
+    docroot = tmp_path / "www"
+    shutil.copytree(str(FIXTURE), str(docroot))
+    (docroot / "waf.php").write_text("<?php\nheader('X-Site-Prepend: ran');\n")
+    (docroot / ".user.ini").write_text('memory_limit = 256M\nauto_prepend_file = "%s/waf.php"\n' % docroot)
+    return docroot
+
+
+def test_guard_enforced_then_removed(tmp_path, site, siteverify):
+    original = tree(site)
+    outbox = tmp_path / "outbox"
+    sendmail = "cat >> %s" % outbox
+
+    assert run_role(tmp_path, site, siteverify, "present") > 0
+    assert run_role(tmp_path, site, siteverify, "present") == 0, "a second enforce changed something"
+    assert oct((site / ".form_captcha" / "config.php").stat().st_mode & 0o777) == "0o600"
+    assert "memory_limit = 256M" in (site / ".user.ini").read_text()
+
+    port = free_port()
+    server = subprocess.Popen(
+        [PHP, "-S", "127.0.0.1:%d" % port, "-t", str(site), "-d", "auto_prepend_file=" + prepend_of(site / ".user.ini"),
+         "-d", "sendmail_path=" + sendmail],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(port)
+        message = {"name": "Ada", "email": "ada@example.org", "message": "Two baguettes, please"}
+
+        status, headers, body = request(port, "POST", "/contact.php", message)
+        assert (status, headers.get("X-Form-Captcha")) == (403, "no Captcha token was sent")
+        assert "Your message was not sent" in body
+        assert SiteVerify.calls == []
+
+        status, headers, body = request(port, "POST", "/contact.php", dict(message, **{"cf-turnstile-response": "forged"}))
+        assert (status, headers.get("X-Form-Captcha")) == (403, "the Captcha was rejected")
+        assert SiteVerify.calls[-1]["secret"] == [SECRET] and SiteVerify.calls[-1]["response"] == ["forged"]
+        assert not outbox.exists()
+
+        status, headers, body = request(port, "POST", "/contact.php", dict(message, **{"cf-turnstile-response": GOOD_TOKEN}))
+        assert (status, body) == (200, "Thank you, your message was sent.")
+        assert headers.get("X-Site-Prepend") == "ran", "the site's own prepend file was not chained"
+        assert "Two baguettes, please" in outbox.read_text()
+
+        calls_before = len(SiteVerify.calls)
+        status, headers, _body = request(port, "GET", "/contact.php")
+        assert (status, headers.get("Location")) == (302, "index.html")
+        status, _headers, body = request(port, "GET", "/index.html")
+        assert status == 200 and 'action="contact.php"' in body
+        status, _headers, _body = request(port, "POST", "/config.php", {"x": "1"})
+        assert status == 200, "a POST to an unprotected script was stopped"
+        assert len(SiteVerify.calls) == calls_before, "the guard verified a request it should let through"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    if PHP_CGI:
+        # php-cgi reads .user.ini itself, as PHP does on OVHcloud web hostings: no -d auto_prepend_file here.
+        cgi_environment = {
+            "PATH": os.environ.get("PATH", ""), "GATEWAY_INTERFACE": "CGI/1.1", "REDIRECT_STATUS": "200",
+            "REQUEST_METHOD": "POST", "SCRIPT_FILENAME": str(site / "contact.php"), "SCRIPT_NAME": "/contact.php",
+            "DOCUMENT_ROOT": str(site), "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "REMOTE_ADDR": "127.0.0.1",
+        }
+        for token, expected in (("", "Status: 403"), (GOOD_TOKEN, "Thank you, your message was sent.")):
+            body = urllib.parse.urlencode(dict(message, **{"cf-turnstile-response": token}))
+            completed = subprocess.run(
+                [PHP_CGI, "-d", "sendmail_path=" + sendmail],
+                input=body.encode(), capture_output=True, check=False,
+                env=dict(cgi_environment, CONTENT_LENGTH=str(len(body))),
+            )
+            assert expected in completed.stdout.decode(), completed.stdout.decode()
+
+    assert run_role(tmp_path, site, siteverify, "absent") > 0
+    assert tree(site) == original
+    assert run_role(tmp_path, site, siteverify, "absent") == 0
+
+
+def test_absent_deletes_the_user_ini_it_created(tmp_path, siteverify):
+    docroot = tmp_path / "www"
+    shutil.copytree(str(FIXTURE), str(docroot))
+    original = tree(docroot)
+    assert run_role(tmp_path, docroot, siteverify, "present") > 0
+    assert prepend_of(docroot / ".user.ini") == str(docroot / ".form_captcha" / "guard.php")
+    assert run_role(tmp_path, docroot, siteverify, "absent") > 0
+    assert tree(docroot) == original

@@ -15,26 +15,27 @@ from .email_state import is_sending
 
 BOUNCE_CATEGORIES = ("unknown_user", "mailbox_full", "rejected_as_spam", "domain_not_found", "temporary", "other")
 
-# First match wins: specific causes before the generic "temporary" (a full mailbox often answers 4.2.2),
-# an unknown domain before an unknown user ("domain does not exist").
+# First match wins. What the message says outranks its status code: "554 5.2.2 mailbox not found" is an unknown
+# user although 5.2.2 means a full mailbox; a greylisting "Recipient address rejected" is temporary.
 _CATEGORY_PATTERNS = (
     ("mailbox_full", re.compile(
-        r"\b[45]\.2\.2\b|mailbox (?:is )?full|over ?quota|quota (?:exceeded|exceed)|exceeded (?:the )?(?:storage|quota)"
+        r"mailbox (?:is )?full|over ?quota|quota (?:exceeded|exceed)|exceeded (?:the )?(?:storage|quota)"
         r"|insufficient (?:system )?storage|mailbox size limit|user is over", re.I)),
     ("domain_not_found", re.compile(
-        r"\b5\.1\.2\b|\b5\.4\.4\b|domain not found|no such domain|host (?:or domain name )?not found|nxdomain"
-        r"|no mx|unrouteable|unroutable|name or service not known|domain (?:does not|doesn't) exist", re.I)),
-    # explicit spam words outrank "address rejected": "550 5.7.1 Recipient address rejected: spam"
+        r"domain not found|no such domain|host (?:or domain name )?not found|non-?existent domain|nxdomain|no mx"
+        r"|unrouteable|unroutable|name or service not known|domain (?:does not|doesn't) exist", re.I)),
     ("rejected_as_spam", re.compile(
         r"spam|blacklist|blocklist|block list|black list|reputation|dnsbl|\brbl\b", re.I)),
+    ("temporary", re.compile(r"try again|temporar|greylist|deferred|timed? ?out|too many connections", re.I)),
     ("unknown_user", re.compile(
-        r"\b5\.1\.[016]\b|user unknown|unknown user|no such (?:user|mailbox|recipient)|unknown recipient"
-        r"|recipient (?:address )?(?:rejected|unknown|not found)|does not exist|doesn't exist|invalid recipient"
-        r"|mailbox (?:unavailable|not found)|address rejected|account (?:is )?(?:disabled|inactive)", re.I)),
-    ("rejected_as_spam", re.compile(r"\b5\.7\.\d{1,3}\b|message rejected|content rejected|policy", re.I)),
-    ("temporary", re.compile(
-        r"^\s*4\d\d\b|\b4\.\d{1,3}\.\d{1,3}\b|try again|temporar|greylist|deferred|timed? ?out|too many connections",
-        re.I)),
+        r"user unknown|unknown user|no such (?:user|mailbox|recipient)|unknown recipient|invalid recipient"
+        r"|recipient (?:unknown|not found)|does not exist|doesn't exist|mailbox (?:unavailable|not found)"
+        r"|account (?:is )?(?:disabled|inactive)", re.I)),
+    # Enhanced status codes (RFC 3463) when the words say nothing known.
+    ("mailbox_full", re.compile(r"\b[45]\.2\.2\b")),
+    ("domain_not_found", re.compile(r"\b5\.1\.2\b|\b5\.4\.4\b")),
+    ("unknown_user", re.compile(r"\b5\.1\.[016]\b")),
+    ("temporary", re.compile(r"^\s*4\d\d\b|\b4\.\d{1,3}\.\d{1,3}\b")),
 )
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

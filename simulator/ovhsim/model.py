@@ -134,7 +134,8 @@ class MailModel:
         batch = {"at": now, "count": count, "recipients": recipients or None, "bouncing": bouncing or [],
                  "bounce_rate": bounce_rate, "index": 0}
         hosting.ledger["accepted"] += count
-        hosting.queue.append(batch)
+        if count:
+            hosting.queue.append(batch)
         delivered, bounced = self._deliver(hosting, now) if hosting.sending else (0, 0)
         self.dirty.add(service_name)
         self.next_due = min(self.next_due, self._next_event())

@@ -28,6 +28,7 @@ def seed_fleet(model, count: int, profile: str = "mixed", seed: int = 0) -> list
     now = model.sync()
     names = []
     labels = {existing.split(".")[0] for existing in model.hostings}
+    states = _state_plan(rng, STATE_MIX[profile], count)
     number = 1
     while len(names) < count:
         prefix = PREFIXES[(number - 1) % len(PREFIXES)]
@@ -37,7 +38,7 @@ def seed_fleet(model, count: int, profile: str = "mixed", seed: int = 0) -> list
         if label in labels:
             continue
         labels.add(label)
-        state = _weighted(rng, STATE_MIX[profile])
+        state = states[len(names)]
         hosting = _history(rng, name, state, now)
         model.hostings[name] = hosting
         model.dirty.add(name)
@@ -50,6 +51,19 @@ def seed_fleet(model, count: int, profile: str = "mixed", seed: int = 0) -> list
                 model.request_action(name, "PURGE")
     model.next_due = min(model.next_due, now)
     return names
+
+
+def _state_plan(rng: random.Random, mix: list[tuple[str, int]], count: int) -> list[str]:
+    """The states of ``count`` hostings in the mix's proportions, each state at least once when there is room,
+    so that even a small demo fleet shows every state; shuffled."""
+    total = sum(weight for _, weight in mix)
+    plan = []
+    for state, weight in mix[1:]:
+        plan += [state] * max(int(count * weight / total), 1 if count >= len(mix) else 0)
+    plan = plan[:count]
+    plan += [mix[0][0]] * (count - len(plan))
+    rng.shuffle(plan)
+    return plan
 
 
 def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:

@@ -165,13 +165,14 @@ class Simulator:
         req.path = path
         entry = {"time": None, "method": req.method, "path": path, "query": query, "status": 0, "applied": False,
                  "consumer_key_id": None, "query_id": query_id, "fault": None}
+        response = None
         try:
             response = self._answer_api(req, path, query_id, entry)
-        finally:
+            return response
+        finally:  # logged complete, so that a concurrent reader never sees a half-written entry
+            entry["status"] = 500 if response is None else response.status
             entry["time"] = iso(self.model.clock.now())
             self.requests.append(entry)
-        entry["status"] = response.status
-        return response
 
     def _answer_api(self, req: Request, path: str, query_id: str, entry: dict) -> Response:
         try:

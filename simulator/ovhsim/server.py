@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .app import Request, Response, Simulator
 
-LOOPBACK = ("127.0.0.1", "::1", "localhost")
+MAX_BODY = 1 << 20
 
 
 class SimulatorHandler(BaseHTTPRequestHandler):
@@ -22,7 +22,16 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            self.close_connection = True
+            response = Response(400, {"Content-Type": "application/json"},
+                                b'{"class":"Client::BadRequest","message":"Invalid or too large Content-Length"}')
+            self._write(response)
+            return
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
         request = Request(self.command, self.path, self.headers, body, host)
@@ -35,12 +44,17 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         if response.reset:
             self._reset_connection()
             return
+        self._write(response)
+
+    def _write(self, response: Response) -> None:
+        """Status line, headers and body in one write: one packet for small answers, no Nagle delay."""
         head = [f"HTTP/1.1 {response.status} {self.responses.get(response.status, ('',))[0]}",
                 f"Content-Length: {len(response.body)}", f"Date: {self.date_time_string()}", "Server: ovhsim"]
         head.extend(f"{name}: {value}" for name, value in response.headers.items())
         if self.close_connection:
             head.append("Connection: close")
-        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + response.body)
+        body = b"" if self.command == "HEAD" else response.body
+        self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
 
     def _reset_connection(self) -> None:
         """Close with RST, as a proxy that dropped the connection would."""
@@ -51,7 +65,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _handle
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         pass

@@ -195,3 +195,20 @@ def test_admin_routes_are_outside_1_0(sim, client):
     with pytest.raises(ovh.exceptions.ResourceNotFoundError):
         client.get("/_sim/credentials")
     assert sim.admin("GET", "/_sim/credentials")["endpoint"] == sim.url
+
+
+def test_other_methods_get_a_json_405(sim):
+    answer = requests.options(sim.url + "/hosting/web", timeout=5)
+    assert answer.status_code == 405
+    assert answer.json()["class"] == "Client::MethodNotAllowed"
+
+
+def test_an_oversized_body_is_refused_before_reading_it(sim):
+    import socket
+
+    host, port = sim.admin_url.rsplit("/", 1)[1].split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(b"PUT /1.0/hosting/web/a/email HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
+        answer = connection.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    assert answer.endswith(b'"message":"Invalid or too large Content-Length"}')

@@ -28,4 +28,10 @@ if ! ovhsim wait-ready --url "$OVHSIM_URL" --timeout 30; then
   exit 1
 fi
 eval "$(ovhsim env --url "$OVHSIM_URL")"
-"$@"
+status=0
+"$@" || status=$?
+if [ "$status" -ne 0 ] || ! kill -0 "$sim_pid" 2>/dev/null; then
+  echo "--- ovhsim log (command exited $status) ---" >&2
+  tail -n 50 "$workdir/ovhsim.log" >&2
+fi
+exit "$status"

@@ -207,7 +207,9 @@ def main():
     service_name = params["service_name"]
     desired = params["state"]
     recipient = params["report_recipient"]
-    problems = [service_name_problem(service_name)]
+    problems = []
+    if service_name_problem(service_name):
+        problems.append("service_name: %s" % service_name_problem(service_name))
     if recipient:
         problems.append(address_problem(recipient))
     if params["wait_timeout"] < 0:

@@ -199,9 +199,10 @@ def main():
         module.fail_json(msg="bounces must be between 0 and 100, got %d" % params["bounces"])
     if params["concurrency"] < 1:
         module.fail_json(msg="concurrency must be 1 or more, got %d" % params["concurrency"])
+    option = "service_name" if params["service_name"] is not None else "service_names"
     names = [params["service_name"]] if params["service_name"] is not None else params["service_names"]
     if names is not None:
-        problems = [problem for problem in map(service_name_problem, names) if problem]
+        problems = ["%s: %s" % (option, problem) for problem in map(service_name_problem, names) if problem]
         if problems:
             module.fail_json(msg="; ".join(problems))
 

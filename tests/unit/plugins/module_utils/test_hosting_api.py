@@ -357,3 +357,21 @@ def test_retry_after_parsing():
     assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+def test_rate_limit_spaces_every_request_of_the_client(rsps, fake_time):
+    rsps.get(API + "/hosting/web", json=[SN])
+    rsps.get(API + "/hosting/web/" + SN + "/email", json=EMAIL)
+    api = make_api(rate_limit=2.0)
+    api.list_hostings()
+    api.for_thread().get_email(SN)
+    # /auth/time, /hosting/web and /email: three requests at 2 per second
+    assert fake_time.sleeps == [0.5, 0.5]
+
+
+def test_each_thread_client_has_its_own_session_and_shares_the_rest():
+    api = make_api(rate_limit=5.0)
+    other = api.for_thread()
+    assert other._client._session is not api._client._session
+    assert (other.limiter, other.server_clock, other.endpoint, other.retries, other.timeout) == (
+        api.limiter, api.server_clock, api.endpoint, api.retries, api.timeout)

@@ -243,8 +243,8 @@ def test_unmanaged_recipient_is_left_alone(api, run_module):
 
 
 @pytest.mark.parametrize("args, message", [
-    (dict(service_name="../../me"), "not a hosting service name"),
-    (dict(service_name="shop 1.example"), "not a hosting service name"),
+    (dict(service_name="../../me"), "service_name: '../../me' is not a hosting service name"),
+    (dict(service_name="shop 1.example"), "service_name: 'shop 1.example' is not a hosting service name"),
     (dict(report_recipient="not-an-address"), "report_recipient 'not-an-address' is not an e-mail address"),
     (dict(report_recipient="a@b"), "is not an e-mail address"),
     (dict(report_recipient="a b@example.com"), "is not an e-mail address"),

@@ -128,7 +128,8 @@ def test_listing_failure(api, run_module):
     (dict(bounces=101), "bounces must be between 0 and 100, got 101"),
     (dict(bounces=-1), "bounces must be between 0 and 100, got -1"),
     (dict(concurrency=0), "concurrency must be 1 or more"),
-    (dict(service_names=["ok.example", "bad/name"]), "'bad/name' is not a hosting service name"),
+    (dict(service_names=["ok.example", "bad/name"]), "service_names: 'bad/name' is not a hosting service name"),
+    (dict(service_name="UPPER.example"), "service_name: 'UPPER.example' is not a hosting service name"),
     (dict(service_name="ok.example", service_names=["ok.example"]), "mutually exclusive"),
     (dict(volumes="perhaps"), "volumes"),
 ])

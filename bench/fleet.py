@@ -1,0 +1,268 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A fleet read four ways, against the bound that latency, concurrency and the rate limit allow.
+
+Seeds N hostings in ``ovhsim serve`` (its own process) with a latency of L ms on every signed call, then measures
+in one run:
+
+  (a) ``email_info`` for the whole fleet in one task (one process, ``concurrency`` threads);
+  (b) the ``hostings`` inventory plugin's gathering (``ansible-inventory --list``);
+  (c) a play over that inventory with ``email_info`` per host (``--forks``), inventory from the cache;
+  (d) a plain sequential loop over the ``ovh`` client, what one would write by hand.
+
+For each: the signed calls the simulator logged, calls per hosting, the time, and the time as a ratio to the
+bound max(calls x L / concurrency, calls / rate_limit). Then how much faster (a) is than (d).
+
+    python bench/fleet.py [--hostings 1000] [--latency-ms 25] [--concurrency 20] [--forks 20] [--rate-limit R]
+
+Times: (a) and (c) from inside the play (the task alone, including its module start-up, which is also
+measured apart); (b) the plugin's parse in this process, as ``ansible-inventory --flush-cache`` runs it; (d) in
+this process. A benchmark, not a test: it prints figures and never fails on them.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.metadata
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import ovh.client
+import yaml
+from ovhsim.testing import admin_call
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+@contextlib.contextmanager
+def served_simulator():
+    """``ovhsim serve`` on a free port; yields (endpoint, admin root URL)."""
+    command = [sys.executable, "-m", "ovhsim", "serve", "--port", "0", "--db", ":memory:"]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()
+        if "listening on" not in line:
+            raise SystemExit(f"ovhsim serve did not start: {line!r}")
+        endpoint = line.split()[-1]
+        yield endpoint, endpoint[: -len("/1.0")]
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def collections_root(workdir: Path) -> str:
+    """A private ansible_collections/mailops/ovh_hosting -> this checkout, so the bench needs no setup step."""
+    link = workdir / "collections" / "ansible_collections" / "mailops" / "ovh_hosting"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(REPO)
+    return str(workdir / "collections")
+
+
+class Bench:
+    def __init__(self, args, endpoint: str, admin_url: str, workdir: Path):
+        self.args = args
+        self.endpoint = endpoint
+        self.admin_url = admin_url
+        self.workdir = workdir
+        self.credentials = self.admin("GET", "/_sim/credentials")
+        self.env = dict(os.environ, **{
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "ANSIBLE_COLLECTIONS_PATH": collections_root(workdir),
+            "ANSIBLE_HOME": str(workdir / "ansible-home"),
+            "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"),
+            "ANSIBLE_INVENTORY_ENABLED": "mailops.ovh_hosting.hostings",
+            "ANSIBLE_NOCOLOR": "1",
+            "OVH_ENDPOINT": endpoint,
+            "OVH_APPLICATION_KEY": self.credentials["application_key"],
+            "OVH_APPLICATION_SECRET": self.credentials["application_secret"],
+            "OVH_CONSUMER_KEY": self.credentials["consumer_key"],
+        })
+
+    def admin(self, method, path, body=None):
+        return admin_call(self.admin_url, method, path, body, timeout=300)
+
+    def mark(self) -> int:
+        log = self.admin("GET", "/_sim/requests")
+        return _query_number(log[-1]) if log else 0
+
+    def signed_calls_since(self, mark: int) -> int:
+        entries = [entry for entry in self.admin("GET", "/_sim/requests")
+                   if _query_number(entry) > mark and entry["path"] != "/auth/time"]
+        return len(entries)
+
+    def run(self, *command) -> float:
+        began = time.perf_counter()
+        done = subprocess.run([str(BIN / command[0])] + [str(c) for c in command[1:]], cwd=self.workdir,
+                              env=self.env, capture_output=True, text=True, check=False)
+        elapsed = time.perf_counter() - began
+        if done.returncode != 0:
+            raise SystemExit(f"{command} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        return elapsed
+
+    def playbook(self, name: str, play: dict) -> Path:
+        path = self.workdir / name
+        path.write_text(yaml.safe_dump([play], sort_keys=False))
+        return path
+
+    # The four ways
+
+    def fleet_task(self, **extra) -> float:
+        options = dict({"concurrency": self.args.concurrency}, **extra)
+        if self.args.rate_limit:
+            options["rate_limit"] = self.args.rate_limit
+        expect = len(extra["service_names"]) if "service_names" in extra else self.args.hostings
+        playbook = self.playbook("fleet_task.yml", timed_play("localhost", {"mailops.ovh_hosting.email_info": options},
+                                                              expect=expect))
+        self.run("ansible-playbook", "-i", "localhost,", "-c", "local", playbook)
+        return read_timing(self.workdir)
+
+    def fleet_task_startup(self) -> float:
+        """The same task over no hostings: module start-up (Python, imports), no API call."""
+        return self.fleet_task(service_names=[])
+
+    def inventory_config(self) -> Path:
+        config = {
+            "plugin": "mailops.ovh_hosting.hostings",
+            "concurrency": self.args.concurrency,
+            "cache": True,
+            "cache_plugin": "ansible.builtin.jsonfile",
+            "cache_connection": str(self.workdir / "inventory-cache"),
+            "cache_timeout": 86400,
+        }
+        if self.args.rate_limit:
+            config["rate_limit"] = self.args.rate_limit
+        path = self.workdir / "bench.ovh_hostings.yml"
+        path.write_text(yaml.safe_dump(config))
+        return path
+
+    def inventory_gathering(self) -> float:
+        """The plugin's parse, timed in this process as ansible-inventory runs it; fills the cache for (c)."""
+        os.environ.update(self.env)  # before ansible reads its configuration
+        from ansible.inventory.manager import InventoryManager
+        from ansible.parsing.dataloader import DataLoader
+        from ansible.plugins.loader import init_plugin_loader
+        from ansible.utils.collection_loader import AnsibleCollectionConfig
+
+        if not AnsibleCollectionConfig.collection_finder:
+            init_plugin_loader()
+        config = str(self.inventory_config())
+        began = time.perf_counter()
+        inventory = InventoryManager(loader=DataLoader(), sources=[config], cache=False)  # as --flush-cache
+        elapsed = time.perf_counter() - began
+        if len(inventory.hosts) != self.args.hostings:
+            raise SystemExit(f"the inventory has {len(inventory.hosts)} hosts, expected {self.args.hostings}")
+        return elapsed
+
+    def play_over_inventory(self) -> float:
+        task = {"mailops.ovh_hosting.email_info": {"service_name": "{{ ovh_service_name }}"}}
+        playbook = self.playbook("per_host.yml", timed_play("all", task, expect=1))
+        self.run("ansible-playbook", "-i", self.inventory_config(), "--forks", self.args.forks, playbook)
+        return read_timing(self.workdir)
+
+    def sequential_loop(self) -> float:
+        ovh.client.ENDPOINTS[self.endpoint] = self.endpoint
+        client = ovh.Client(endpoint=self.endpoint, application_key=self.credentials["application_key"],
+                            application_secret=self.credentials["application_secret"],
+                            consumer_key=self.credentials["consumer_key"])
+        began = time.perf_counter()
+        states = {name: client.get(f"/hosting/web/{quote(name, safe='')}/email")["state"]
+                  for name in client.get("/hosting/web")}
+        elapsed = time.perf_counter() - began
+        assert len(states) == self.args.hostings
+        return elapsed
+
+
+def timed_play(hosts: str, task: dict, expect: int) -> dict:
+    """The task between two timestamps taken once, on the first host; the play checks it read something."""
+    return {
+        "name": "Timed fleet read",
+        "hosts": hosts,
+        "gather_facts": False,
+        "tasks": [
+            {"name": "Start", "ansible.builtin.set_fact": {"bench_start": "{{ now().timestamp() }}"},
+             "run_once": True},
+            dict({"name": "Read", "register": "read"}, **task),
+            {"name": "End", "ansible.builtin.copy": {
+                "content": "{{ {'seconds': now().timestamp() - (bench_start | float)} | to_json }}",
+                "dest": "{{ playbook_dir }}/timing.json", "mode": "0600"}, "run_once": True},
+            {"name": "Check", "ansible.builtin.assert": {"that": [f"read.hostings | length == {expect}"],
+                                                          "quiet": True}},
+        ],
+    }
+
+
+def read_timing(workdir: Path) -> float:
+    return json.loads((workdir / "timing.json").read_text())["seconds"]
+
+
+def _query_number(entry) -> int:
+    return int(entry["query_id"].rsplit(".", 1)[1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hostings", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=float, default=25.0)
+    parser.add_argument("--concurrency", type=int, default=20, help="threads of (a) and (b)")
+    parser.add_argument("--forks", type=int, default=20, help="Ansible forks of (c)")
+    parser.add_argument("--rate-limit", type=float, default=None, help="requests per second, client side")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--phases", default="abcd", help="which of a, b, c, d to run (default: all)")
+    args = parser.parse_args()
+    latency = args.latency_ms / 1000
+
+    print(f"{args.hostings} hostings, latency {args.latency_ms:g} ms, concurrency {args.concurrency}, "
+          f"forks {args.forks}, rate limit {args.rate_limit or 'none'}; ovh {importlib.metadata.version('ovh')}, "
+          f"ansible-core {importlib.metadata.version('ansible-core')}, {os.cpu_count()} CPUs shared with ovhsim, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    with served_simulator() as (endpoint, admin_url), tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
+        bench = Bench(args, endpoint, admin_url, Path(tmp))
+        bench.admin("POST", "/_sim/seed", {"fleet": args.hostings, "profile": "mixed", "seed": args.seed})
+        bench.admin("POST", "/_sim/faults", {"latency_ms": args.latency_ms})  # every signed route; not /auth/time
+
+        rows = []
+
+        def measure(label, concurrency, run):
+            mark = bench.mark()
+            seconds = run()
+            calls = bench.signed_calls_since(mark)
+            bound = max(calls * latency / concurrency, calls / args.rate_limit if args.rate_limit else 0.0)
+            rows.append((label, calls, seconds, bound))
+            return seconds
+
+        times = {}
+        if "a" in args.phases:
+            times["a"] = measure("(a) email_info, whole fleet in one task", args.concurrency, bench.fleet_task)
+            times["a0"] = bench.fleet_task_startup()
+        if "b" in args.phases:
+            times["b"] = measure("(b) inventory plugin gathering", args.concurrency, bench.inventory_gathering)
+        if "c" in args.phases:
+            if "b" not in args.phases:
+                bench.inventory_gathering()  # the play reads its inventory from this cache
+            times["c"] = measure(f"(c) play over the inventory, forks {args.forks}", args.forks,
+                                 bench.play_over_inventory)
+        if "d" in args.phases:
+            times["d"] = measure("(d) sequential loop over the ovh client", 1, bench.sequential_loop)
+
+    print(f"{'':44} {'calls':>6} {'per hosting':>11} {'time s':>8} {'bound s':>8} {'time/bound':>10}")
+    for label, calls, seconds, bound in rows:
+        print(f"{label:44} {calls:>6} {calls / args.hostings:>11.3f} {seconds:>8.2f} {bound:>8.2f} "
+              f"{seconds / bound:>10.2f}")
+    if "a" in times:
+        bound = next(row[3] for row in rows if row[0].startswith("(a)"))
+        print(f"(a) includes {times['a0']:.2f} s of module start-up (the same task over no hostings); without it "
+              f"{times['a'] - times['a0']:.2f} s, {(times['a'] - times['a0']) / bound:.2f}x the bound")
+    for phase in ("a", "c"):
+        if phase in times and "d" in times:
+            print(f"({phase}) is {times['d'] / times[phase]:.1f}x as fast as (d)")
+    print(f"load average at the end {os.getloadavg()[0]:.1f} (other work on the machine skews every time above)")
+
+
+if __name__ == "__main__":
+    main()

@@ -154,6 +154,7 @@ class Simulator:
             req.json = _parse_json(req.body)
             with self.lock:
                 try:
+                    self.model.sync()
                     result = route.handler(self, req, **params)
                 finally:
                     self.flush()

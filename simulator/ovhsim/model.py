@@ -253,13 +253,16 @@ class MailModel:
         """Abuse detection: the hosting sent spam. Any pending request is cancelled."""
         now = self.sync()
         hosting = self.get(service_name)
+        self._cancel_pending(hosting, now)
+        hosting.state = "spam"
+        self.dirty.add(service_name)
+
+    def _cancel_pending(self, hosting: Hosting, now: float) -> None:
         if hosting.pending:
             for task in hosting.tasks:
                 if task["id"] == hosting.pending["task_id"]:
                     task.update(status="cancelled", lastUpdate=iso(now))
             hosting.pending = None
-        hosting.state = "spam"
-        self.dirty.add(service_name)
 
     def set_report_recipient(self, service_name: str, email: str | None) -> None:
         self.sync()
@@ -285,8 +288,8 @@ class MailModel:
         if state is not None:
             if state not in STATES or state == "purging":
                 raise bad_request(f"state must be one of {', '.join(s for s in STATES if s != 'purging')}")
+            self._cancel_pending(hosting, now)
             hosting.state = state
-            hosting.pending = None
             hosting.window.clear()
         for name, value in fields.items():
             setattr(hosting, name, value)

@@ -10,7 +10,9 @@ a loop...). The file's code is never executed.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
+import os
 import re
 import subprocess
 
@@ -71,24 +73,27 @@ def parse_all(php, paths, timeout=600):
 
 
 def lint_each(php, paths, timeout=60):
-    """``php -l`` on each path: ``{path: (line, message)}`` for those that fail."""
-    errors = {}
-    for path in paths:
-        try:
-            completed = subprocess.run([php, "-d", "display_errors=stderr", "-l", path],
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                       timeout=timeout, check=False)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            raise PhpLintError("cannot run %s -l: %s" % (php, error))
-        if completed.returncode == 0:
-            continue
-        output = (completed.stderr + completed.stdout).decode("utf-8", "replace")
-        match = _LINT_ERROR.search(output)
-        if match:
-            errors[path] = (int(match.group("line")), match.group("message").strip())
-        else:
-            errors[path] = (1, output.strip().splitlines()[0] if output.strip() else "php -l failed")
-    return errors
+    """``php -l`` on each path, one process per file, as many at once as there are CPUs:
+    ``{path: (line, message)}`` for those that fail."""
+    workers = max(1, min(len(paths), os.cpu_count() or 1))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(lambda path: (path, _lint_one(php, path, timeout)), paths))
+    return dict((path, error) for path, error in results if error is not None)
+
+
+def _lint_one(php, path, timeout):
+    try:
+        completed = subprocess.run([php, "-d", "display_errors=stderr", "-l", path],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise PhpLintError("cannot run %s -l: %s" % (php, error))
+    if completed.returncode == 0:
+        return None
+    output = (completed.stderr + completed.stdout).decode("utf-8", "replace")
+    match = _LINT_ERROR.search(output)
+    if match:
+        return int(match.group("line")), match.group("message").strip()
+    return 1, output.strip().splitlines()[0] if output.strip() else "php -l failed"
 
 
 def syntax_findings(relative, line, message):

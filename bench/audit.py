@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark of mail_scripts_audit on a generated 10,000-file document root.
+
+The tree mixes what a real site holds: plain PHP (most of it), PHP with inline HTML, HTML pages with forms,
+contact handlers that send mail, PHPMailer over SMTP, and files the audit does not read (CSS, images).
+It prints files per second without and with the PHP syntax check, and the ratio to a stated bound:
+the audit should take at most BOUND_SECONDS for 10,000 files ("in seconds"), that is a bound of
+10,000 / BOUND_SECONDS files per second. A ratio >= 1 meets it. As a peer, it also measures a bare read of
+the same files (open + read + decode, nothing else): the audit's ratio to it is its parsing overhead.
+
+    python bench/audit.py [--files 10000] [--bound-seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+PLAIN = """<?php
+/**
+ * Helper {n}: formats values for the templates. The e-mail address field is validated elsewhere.
+ */
+function helper_{n}($value)
+{{
+    // mail() is never called here
+    $label = 'Your email';
+    return htmlspecialchars((string) $value, ENT_QUOTES, 'UTF-8');
+}}
+"""
+PAGE = """<?php require_once __DIR__ . '/../lib/helper_{n}.php'; ?>
+<!DOCTYPE html>
+<html><head><title>Page {n}</title></head>
+<body>
+<h1><?= helper_{n}('Page {n}') ?></h1>
+<form method="get" action="/search.php"><input name="q"></form>
+</body></html>
+"""
+HANDLER = """<?php
+$to = 'owner{n}@example.org';
+if ($_SERVER['REQUEST_METHOD'] === 'POST') {{
+    mail($to, 'Contact {n}', (string) $_POST['message']);
+}}
+?>
+<form method="post" action="<?php echo htmlspecialchars($_SERVER['PHP_SELF']); ?>">
+  <textarea name="message"></textarea><button>Send</button>
+</form>
+"""
+SMTP = """<?php
+use PHPMailer\\PHPMailer\\PHPMailer;
+$mail = new PHPMailer(true);
+$mail->isSMTP();
+$mail->Host = 'smtp.example.org';
+$mail->Port = 587;
+$mail->send();
+"""
+HTML = """<!DOCTYPE html>
+<html><body>
+<form action="/contact/handler_{n}.php" method="post">
+  <input name="email"><div class="cf-turnstile" data-sitekey="k"></div>
+</form>
+</body></html>
+"""
+
+
+def generate(root, count, seed=7):
+    """Write ``count`` files under ``root``: the shares of each kind are fixed, the layout is seeded."""
+    rng = random.Random(seed)
+    kinds = [("lib/helper_{n}.php", PLAIN)] * 60 + [("pages/page_{n}.php", PAGE)] * 20 + \
+            [("static/page_{n}.html", HTML)] * 8 + [("assets/style_{n}.css", "body {{ color: #{n:06d}; }}\n")] * 8 + \
+            [("contact/handler_{n}.php", HANDLER)] * 3 + [("mailers/smtp_{n}.php", SMTP)] * 1
+    for n in range(count):
+        pattern, template = rng.choice(kinds)
+        path = root / ("d%02d" % (n % 50)) / pattern.format(n=n)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template.format(n=n))
+
+
+def timed(function):
+    start = time.perf_counter()
+    result = function()
+    return time.perf_counter() - start, result
+
+
+def bare_read(root):
+    for directory, _folders, files in os.walk(root):
+        for name in files:
+            with open(os.path.join(directory, name), "rb") as handle:
+                handle.read().decode("utf-8", "replace")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=10000)
+    parser.add_argument("--bound-seconds", type=float, default=5.0,
+                        help="the stated bound: seconds allowed for --files files (default 5)")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(collection_root()))
+    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.audit import run_audit
+
+    workdir = Path(tempfile.mkdtemp(prefix="mail-scripts-audit-bench-"))
+    try:
+        generate(workdir, args.files)
+        bound_rate = args.files / args.bound_seconds
+        read_seconds, _ = timed(lambda: bare_read(workdir))
+        print("files: %d   bound: %.0f files/s (%d files in %.1f s)" % (args.files, bound_rate, args.files,
+                                                                         args.bound_seconds))
+        print("bare read (peer):        %8.0f files/s" % (args.files / read_seconds))
+        php = shutil.which("php")
+        runs = [("audit, no PHP check", None)] + ([("audit + PHP syntax check", php)] if php else [])
+        for label, binary in runs:
+            seconds, result = timed(lambda: run_audit(str(workdir), php=binary))
+            rate = args.files / seconds
+            print("%-24s %8.0f files/s   ratio to bound %.2f   %.1fx the bare read's time   (%d findings)"
+                  % (label + ":", rate, rate / bound_rate, seconds / read_seconds, len(result["findings"])))
+        if not php:
+            print("php not found: the syntax check was not measured")
+    finally:
+        shutil.rmtree(str(workdir))
+
+
+def collection_root():
+    """The folder holding ansible_collections/mailops/ovh_hosting (made by `make collection-link`)."""
+    import hashlib
+    digest = hashlib.md5((str(REPO) + "\n").encode()).hexdigest()[:8]
+    root = Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / ("mailops-ovh_hosting-" + digest)
+    if not (root / "ansible_collections" / "mailops" / "ovh_hosting").exists():
+        sys.exit("run `make collection-link` first")
+    return root
+
+
+if __name__ == "__main__":
+    main()

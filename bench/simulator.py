@@ -26,7 +26,7 @@ GOAL = 1000.0
 @contextlib.contextmanager
 def served_simulator(fleet: int):
     """``ovhsim serve`` on a free port; yields (endpoint, credentials)."""
-    command = [sys.executable, "-m", "ovhsim", "serve", "--port", "0", "--fleet", str(fleet)]
+    command = [sys.executable, "-m", "ovhsim", "serve", "--port", "0", "--db", ":memory:", "--fleet", str(fleet)]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         line = server.stdout.readline()

@@ -91,16 +91,14 @@ def send(sim, req):
                    optional={"bounce_rate", "recipients", "bouncing"})
     sim.model.get(body["service_name"])
     count = _integer(body, "count", 1, 0, SEND_LIMIT)
-    bounce_rate = body.get("bounce_rate", 0.0)
-    if not isinstance(bounce_rate, (int, float)) or isinstance(bounce_rate, bool) or not 0 <= bounce_rate <= 1:
-        raise bad_request(f"bounce_rate must be a number from 0 to 1, got {bounce_rate!r}")
+    bounce_rate = _number(body, "bounce_rate", 0.0, 0, 1)
     lists = {}
     for name in ("recipients", "bouncing"):
         value = body.get(name) or []
         if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
             raise bad_request(f"{name} must be a list of addresses or domains")
         lists[name] = value
-    return sim.model.send(body["service_name"], count, float(bounce_rate), **lists)
+    return sim.model.send(body["service_name"], count, bounce_rate, **lists)
 
 
 @ADMIN.route("POST", "/flag-spam", auth=False)
@@ -118,10 +116,7 @@ def clock(sim, req):
 @ADMIN.route("POST", "/clock/advance", auth=False)
 def advance_clock(sim, req):
     body = _fields(req.json, required={"seconds"}, optional=set())
-    seconds = body["seconds"]
-    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not 0 <= seconds <= 10 * 365 * 86400:
-        raise bad_request(f"seconds must be a number from 0 to ten years, got {seconds!r}")
-    sim.advance_clock(seconds)
+    sim.advance_clock(_number(body, "seconds", 0, 0, 10 * 365 * 86400))
     return sim.clock_view()
 
 
@@ -135,11 +130,7 @@ def set_config(sim, req):
     body = _fields(req.json, required=set(), optional=set(sim.model.config))
     limits = {"action_delay": (0, 86400), "bounce_threshold": (0, 1), "bounce_window": (3600, 30 * 86400),
               "bounce_min_mails": (1, 10**6)}
-    for name, value in body.items():
-        low, high = limits[name]
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-            raise bad_request(f"{name} must be a number from {low} to {high}, got {value!r}")
-    sim.model.config.update(body)
+    sim.model.config.update({name: _number(body, name, None, *limits[name]) for name in body})
     sim.save_config()
     return sim.model.config
 
@@ -193,7 +184,21 @@ def _fields(body, required: set, optional: set) -> dict:
 
 
 def _integer(body: dict, name: str, default: int, low: int, high: int) -> int:
+    value = _number(body, name, default, low, high)
+    if value != int(value):
+        raise ApiError(400, f"{name} must be an integer from {low} to {high}, got {body[name]!r}")
+    return int(value)
+
+
+def _number(body: dict, name: str, default, low: float, high: float):
+    """A number in range. Numeric strings are accepted: templating tools (Ansible's uri) may send "38" for 38."""
     value = body.get(name, default)
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ApiError(400, f"{name} must be an integer from {low} to {high}, got {value!r}")
-    return value
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value) if isinstance(value, str) else value
+        if not isinstance(number, (int, float)) or not low <= number <= high:
+            raise ValueError
+    except (TypeError, ValueError):
+        raise ApiError(400, f"{name} must be a number from {low} to {high}, got {value!r}") from None
+    return number

@@ -59,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = command("serve", cmd_serve, "Run the simulator (until SIGTERM or Ctrl-C).", url=False)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8080, help="port, 0 for any free one (default: %(default)s)")
-    serve.add_argument("--db", default=os.environ.get("OVHSIM_DB", ":memory:"),
-                       help="SQLite file kept across restarts, or :memory: (default: $OVHSIM_DB or %(default)s)")
+    serve.add_argument("--db", default=os.environ.get("OVHSIM_DB", "ovhsim.db"),
+                       help="SQLite file kept across restarts, or :memory: to keep nothing "
+                            "(default: $OVHSIM_DB or %(default)s)")
     serve.add_argument("--fleet", type=_non_negative_int, default=0,
                        help="seed this many realistic hostings when the fleet is empty")
     serve.add_argument("--profile", choices=PROFILES, default="mixed", help="fleet profile (default: %(default)s)")

@@ -203,3 +203,25 @@ def test_ledger_balances_across_the_fleet(sim):
     ledger = sim.admin("GET", "/_sim/ledger")
     assert ledger["balanced"] is True
     assert sum(row["expired"] for row in ledger["hostings"].values()) > 0
+
+
+def test_admin_numbers_may_be_numeric_strings(sim, hosting):
+    name = hosting(offer="pro")
+    assert send(sim, name, "38", bounce_rate="0")["delivered"] == 38
+    assert sim.admin("POST", "/_sim/config", {"action_delay": "1.5"})["action_delay"] == 1.5
+
+
+@pytest.mark.parametrize("body, named", [
+    ({"count": -1}, "count"), ({"count": "many"}, "count"), ({"count": 2.5}, "count"), ({"count": True}, "count"),
+    ({"count": 1, "bounce_rate": 1.5}, "bounce_rate"), ({"count": 1, "recipients": "a@example.org"}, "recipients"),
+    ({"count": 1, "colour": 1}, "colour"), ({}, "count"),
+])
+def test_admin_send_refuses_bad_input_naming_it(sim, hosting, body, named):
+    from ovhsim.testing import AdminError
+
+    name = hosting()
+    with pytest.raises(AdminError) as raised:
+        sim.admin("POST", "/_sim/send", dict(service_name=name, **body))
+    assert raised.value.status == 400
+    assert named in raised.value.body["message"]
+    assert sim.admin("GET", "/_sim/ledger")["hostings"][name]["accepted"] == 0

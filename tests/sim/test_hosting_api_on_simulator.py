@@ -133,7 +133,7 @@ def test_unknown_hosting_is_a_404_naming_it(fresh):
     assert error.value.status == 404 and "hosting missing.cluster021.hosting.ovh.net" in str(error.value)
 
 
-@pytest.mark.parametrize("category, template", [(c, t) for c, (_, templates) in CATALOG.items() for t in templates])
+@pytest.mark.parametrize("category, template", [(c, t) for c, entry in CATALOG.items() for t in entry[1]])
 def test_bounce_categories_agree_with_the_simulator_catalog(category, template):
     message = template.format(to="someone@example.org", domain="example.org", octet=7)
     assert bounce_category(message) == category

@@ -16,8 +16,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
-from . import admin as _admin  # noqa: F401 - registers the admin routes
-from . import routes as _routes  # noqa: F401 - registers the API routes
 from .admin import ADMIN
 from .auth import KeyRing
 from .clock import Clock, iso

@@ -15,7 +15,8 @@ CATALOG = {
     ]),
     "mailbox_full": (15, [
         "552 5.2.2 <{to}>: Mailbox full: quota exceeded",
-        "452 4.2.2 The email account that you tried to reach is over quota. https://support.google.com/mail/?p=OverQuotaTemp",
+        "452 4.2.2 The email account that you tried to reach is over quota. "
+        "https://support.google.com/mail/?p=OverQuotaTemp",
         "552 5.2.2 Over quota: {to}",
     ]),
     "domain_not_found": (15, [

@@ -16,7 +16,7 @@ import random
 from .bounces import bounce_message
 from .clock import DAY, HOUR, day_of, day_start, hour_of, iso, next_midnight
 from .errors import ApiError, bad_request, conflict, not_found
-from .hosting import ACTIONS, SENDING_STATES, STATES, Hosting
+from .hosting import SENDING_STATES, STATES, Hosting
 
 QUEUE_LIFETIME = 72 * HOUR
 VOLUME_HISTORY_DAYS = 90
@@ -314,6 +314,3 @@ def _refusal(action: str, state: str) -> str:
     if action == "BLOCK":
         return f"E-mails are already stopped (state {state}): nothing to block"
     return f"E-mails are being sent (state {state}): there is no queue to purge"
-
-
-assert set(TRANSITIONS) == set(ACTIONS)

@@ -25,7 +25,7 @@ description:
   - Comments and strings never count as code, so a C(mail) call in a comment, the string C('email') or a
     C($mailer->mail) method of unrelated code do not match.
 author:
-  - mailops maintainers
+  - mailops maintainers (@mailops)
 options:
   path:
     description:
@@ -61,6 +61,7 @@ attributes:
     support: none
     description: The module changes nothing.
   platform:
+    support: full
     platforms: posix
     description: Runs on the host holding the files, with that host's Python (3.8 or newer), standard library only.
 notes:

@@ -306,7 +306,11 @@ class HostingApi:
         return server_time - int(time.time())
 
     def _send(self, method, path, body, service_name, need_auth):
-        """One HTTP exchange through the ovh client's signing path; returns the decoded JSON answer."""
+        """One HTTP exchange through the ovh client's signing path; returns the decoded JSON answer.
+
+        The failures ``ovh.Client.call`` would raise as ``HTTPError`` (connection error, timeout) and
+        ``InvalidResponse`` (not JSON, such as a proxy's HTML 502) are marked ambiguous, as are 5xx answers.
+        """
         if need_auth:
             self._sync_clock()
         self.limiter.acquire()

@@ -39,7 +39,8 @@ def installed_collections(tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("collection")
     run(str(BIN / "ansible-galaxy"), "collection", "build", str(REPO), "--output-path", "dist", cwd=workdir)
     (tarball,) = (workdir / "dist").glob("mailops-ovh_hosting-*.tar.gz")
-    run(str(BIN / "ansible-galaxy"), "collection", "install", str(tarball), "-p", "collections", cwd=workdir)
+    run(str(BIN / "ansible-galaxy"), "collection", "install", "--force", str(tarball), "-p", "collections",
+        cwd=workdir)  # --force: a copy already on the configured collections paths must not satisfy it
     return workdir / "collections"
 
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO, signed
+from fleet_support import REPO, signed
 
 DEMO = REPO / "playbooks" / "inventory" / "demo.ovh_hostings.yml"
 

@@ -10,7 +10,7 @@ import collections
 import re
 
 import yaml
-from conftest import signed
+from fleet_support import signed
 
 PER_HOST_PLAY = [{
     "name": "Read each stopped hosting from its own host",

@@ -100,11 +100,9 @@ class _Audit(object):
         if walked.kind == walker.ENV:
             self.findings.extend(smtp.env_findings(relative, text))
         elif walked.kind == walker.USER_INI:
-            match = None
-            for match in _AUTO_PREPEND.finditer(text):
-                pass  # the last setting wins, as in php.ini
-            directory = posixpath.dirname(relative)
-            self.user_inis[directory] = match.group(1).strip("\"'") if match else None
+            values = _AUTO_PREPEND.findall(text)
+            # The last setting wins, as in php.ini.
+            self.user_inis[posixpath.dirname(relative)] = values[-1].strip("\"'") if values else None
         elif walked.kind == walker.HTML:
             if "<form" in text.lower():
                 self.scripts[relative] = _Script(php_source.parse_html(text), is_php=False)

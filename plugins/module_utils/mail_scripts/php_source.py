@@ -81,6 +81,7 @@ class Source(object):
         self.markup = markup
         self.strings = strings
         self._string_at = None
+        self._offsets = None
         self._newlines = None
 
     def line_of(self, offset):
@@ -96,8 +97,9 @@ class Source(object):
 
     def next_string(self, offset, limit=None):
         """The first literal that opens at or after ``offset`` (and before ``limit``), or None."""
-        offsets = [literal.offset for literal in self.strings]
-        index = bisect.bisect_left(offsets, offset)
+        if self._offsets is None:
+            self._offsets = [literal.offset for literal in self.strings]
+        index = bisect.bisect_left(self._offsets, offset)
         if index < len(self.strings) and (limit is None or self.strings[index].offset < limit):
             return self.strings[index]
         return None

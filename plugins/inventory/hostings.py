@@ -176,7 +176,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         }
 
     def _gather(self, query):
-        """``{service_name: {"email": facts | None, "hosting": dict | None, "error": str | None}}``."""
+        """``{service_name: {"email": facts | None, "hosting": dict | None, "errors": [str]}}``."""
         if IMPORT_ERROR is not None:
             raise AnsibleParserError("%s needs the python 'ovh' client on the controller: %s"
                                      % (self.NAME, IMPORT_ERROR))
@@ -186,10 +186,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             api = HostingApi(**self._api_options())
             names = sorted(fnmatch.filter(api.list_hostings(), query["pattern"]))
-        except (HostingApiError, ValueError) as exc:
+        except HostingApiError as exc:
             raise AnsibleParserError("%s: %s" % (self.NAME, exc))
 
-        fleet = {name: {"email": None, "hosting": None, "error": None} for name in names}
+        fleet = {name: {"email": None, "hosting": None, "errors": []} for name in names}
         readers = []
         if query["with_email"]:
             readers.append(("email", lambda client, name: email_facts(name, client.get_email(name))))
@@ -200,7 +200,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 if outcome.ok:
                     fleet[outcome.service_name][field] = outcome.value
                 else:
-                    fleet[outcome.service_name]["error"] = str(outcome.error)
+                    fleet[outcome.service_name]["errors"].append(str(outcome.error))
         return fleet
 
     def _populate(self, fleet):
@@ -223,8 +223,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     group = self._sanitize_group_name("offer_%s" % offer)
                     self.inventory.add_group(group)
                     self.inventory.add_child(group, host)
-            if data["error"]:
-                self.display.warning("%s: %s is listed but could not be read: %s" % (self.NAME, name, data["error"]))
+            for error in data["errors"]:
+                self.display.warning("%s: %s is listed but could not be read: %s" % (self.NAME, name, error))
 
             hostvars = self.inventory.get_host(host).get_vars()
             self._set_composite_vars(self.get_option("compose"), hostvars, host, strict=strict)

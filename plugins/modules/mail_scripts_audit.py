@@ -129,6 +129,28 @@ findings:
       sample: >-
         sends mail with mail(): make sure every form that reaches this script carries a Captcha verified
         server-side, or put the form_captcha guard in front of it
+    api:
+      description:
+        - "The mail API of a V(mail_send) finding: mail(), mb_send_mail(), imap_mail(), wp_mail(), PHPMailer,
+          SwiftMailer or Symfony Mailer."
+      type: str
+      returned: for rule V(mail_send)
+      sample: wp_mail()
+    setting:
+      description: The SMTP setting a V(smtp_settings) finding found (never its value).
+      type: str
+      returned: for rule V(smtp_settings)
+      sample: PHPMailer isSMTP()
+    handler:
+      description: The script, relative to O(path), that handles the form and sends mail.
+      type: str
+      returned: for the form rules
+      sample: contact.php
+    php_message:
+      description: PHP's own error message.
+      type: str
+      returned: for rule V(php_syntax_error)
+      sample: syntax error, unexpected identifier "mail"
   sample:
     - file: contact.php
       line: 22

@@ -70,9 +70,10 @@ def tree(root):
     return found
 
 
-def run_role(tmp_path, docroot, verify_url, state):
+def run_role(tmp_path, docroot, verify_url, state, mode="enforce", check=False):
+    """Run playbooks/forms.yml on this machine; return the number of changed tasks."""
     variables = {
-        "form_captcha_docroot": str(docroot), "form_captcha_mode": "enforce", "form_captcha_state": state,
+        "form_captcha_docroot": str(docroot), "form_captcha_mode": mode, "form_captcha_state": state,
         "form_captcha_provider": "turnstile", "form_captcha_site_key": "0x4AAAAAAAe2eSiteKey",
         "form_captcha_secret_key": SECRET, "form_captcha_verify_url": verify_url,
         "ansible_python_interpreter": sys.executable,
@@ -82,7 +83,7 @@ def run_role(tmp_path, docroot, verify_url, state):
                        ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_RETRY_FILES_ENABLED="0")
     completed = subprocess.run(
         [str(ANSIBLE_PLAYBOOK), "-v", "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
-         str(REPO / "playbooks" / "forms.yml")],
+         str(REPO / "playbooks" / "forms.yml")] + (["--check"] if check else []),
         capture_output=True, text=True, env=environment, cwd=str(tmp_path), check=False,
     )
     output = completed.stdout + completed.stderr
@@ -212,11 +213,14 @@ def test_guard_enforced_then_removed(tmp_path, site, siteverify):
     assert run_role(tmp_path, site, siteverify, "absent") == 0
 
 
-def test_absent_deletes_the_user_ini_it_created(tmp_path, siteverify):
+def test_check_mode_then_absent_deletes_the_user_ini_it_created(tmp_path, siteverify):
     docroot = tmp_path / "www"
     shutil.copytree(str(FIXTURE), str(docroot))
     original = tree(docroot)
+    assert run_role(tmp_path, docroot, siteverify, "present", check=True) > 0
+    assert tree(docroot) == original, "check mode wrote something"
     assert run_role(tmp_path, docroot, siteverify, "present") > 0
     assert prepend_of(docroot / ".user.ini") == str(docroot / ".form_captcha" / "guard.php")
-    assert run_role(tmp_path, docroot, siteverify, "absent") > 0
+    # state=absent removes the guard whatever the mode.
+    assert run_role(tmp_path, docroot, siteverify, "absent", mode="audit") > 0
     assert tree(docroot) == original

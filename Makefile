@@ -18,7 +18,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_TEST_CONTENT_ROOT := $(COLL_PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup system-deps collection-link test unit simulator-test sanity lint integration molecule demo clean
+.PHONY: setup system-deps collection-link test unit simulator-test e2e sanity lint integration molecule demo clean
 
 ## setup: an idempotent .venv with pinned requirements, ovhsim, the collection linked, system tools
 setup: $(VENV)/.installed collection-link system-deps
@@ -45,14 +45,24 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null
 	fi
 
+PYTEST := $(PY) -m pytest -q -p no:cacheprovider
+
 ## test: everything CI runs
-test: setup unit simulator-test sanity lint integration molecule
+test: setup unit simulator-test e2e sanity lint integration molecule
 
-unit:
-	$(PY) -m pytest -q -p no:cacheprovider tests/unit
+# pytest + responses: exact HTTP call sequences, no server.
+unit: setup
+	$(PYTEST) tests/unit
 
-simulator-test:
-	$(PY) -m pytest -q -p no:cacheprovider simulator/tests
+# The simulator's own tests, and the API client against it, through the real ovh client.
+simulator-test: setup
+	$(PYTEST) simulator/tests tests/sim
+
+# End to end on loopback: inventory and fleet, report rendering in Chromium, playbooks, the form guard under
+# php -S, the execution environment definition.
+E2E_TESTS := tests/fleet tests/report tests/forms tests/ee
+e2e: setup
+	$(PYTEST) $(E2E_TESTS)
 
 # ansible-test wants pip's bootstrap script from the internet: a stand-in that uses ensurepip.
 $(PIP_STANDIN): tests/utils/get_pip_standin.py

@@ -50,7 +50,7 @@ def new_client(endpoint: str, credentials: dict) -> ovh.Client:
 
 
 def measure(make_client, names: list[str], concurrency: int, seconds: float) -> tuple[int, float]:
-    clients = [make_client() for _ in range(concurrency)]
+    clients = [make_client() for _thread in range(concurrency)]
     for client in clients:
         client.get("/auth/time", _need_auth=False)
         client.get(f"/hosting/web/{names[0]}/email")  # warm up: time delta, connection

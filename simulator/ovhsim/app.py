@@ -137,7 +137,7 @@ class Simulator:
 
     def handle(self, req: Request) -> Response:
         query_id = f"{self._query_prefix}.{next(self._query_ids)}"
-        path, _, query = req.target.partition("?")
+        path, _separator, query = req.target.partition("?")
         req.query = parse_qs(query, keep_blank_values=True) if query else {}
         if path.startswith("/1.0/") or path == "/1.0":
             return self._handle_api(req, path[4:], query, query_id)

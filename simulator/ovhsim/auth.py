@@ -29,7 +29,7 @@ def signature(application_secret: str, consumer_key: str, method: str, url: str,
 
 
 def _token(length: int) -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    return "".join(secrets.choice(_ALPHABET) for _position in range(length))
 
 
 def rule_matches(rule: dict, method: str, path: str) -> bool:

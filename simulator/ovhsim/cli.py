@@ -233,7 +233,7 @@ def cmd_env(args) -> None:
 def cmd_keys_create(args) -> None:
     rules = []
     for rule in args.rule:
-        method, _, path = rule.strip().partition(" ")
+        method, _space, path = rule.strip().partition(" ")
         if not path.strip():
             raise CliError(f"--rule {rule!r}: expected 'METHOD /path', e.g. 'GET /hosting/web/*'")
         rules.append({"method": method.upper(), "path": path.strip()})

@@ -56,7 +56,7 @@ def seed_fleet(model, count: int, profile: str = "mixed", seed: int = 0) -> list
 def _state_plan(rng: random.Random, mix: list[tuple[str, int]], count: int) -> list[str]:
     """The states of ``count`` hostings in the mix's proportions, each state at least once when there is room,
     so that even a small demo fleet shows every state; shuffled."""
-    total = sum(weight for _, weight in mix)
+    total = sum(weight for _state, weight in mix)
     plan = []
     for state, weight in mix[1:]:
         plan += [state] * max(int(count * weight / total), 1 if count >= len(mix) else 0)
@@ -67,7 +67,7 @@ def _state_plan(rng: random.Random, mix: list[tuple[str, int]], count: int) -> l
 
 
 def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
-    return rng.choices([c for c, _ in choices], [w for _, w in choices])[0]
+    return rng.choices([choice for choice, _weight in choices], [weight for _choice, weight in choices])[0]
 
 
 def _history(rng: random.Random, name: str, state: str, now: float) -> Hosting:
@@ -90,12 +90,12 @@ def _history(rng: random.Random, name: str, state: str, now: float) -> Hosting:
         day = day_of(start)
         hosting.volumes[day] = volume
         hosting.sent += volume
-        bounced = sum(1 for _ in range(min(volume, 500)) if rng.random() < bounce_rate)
+        bounced = sum(1 for _mail in range(min(volume, 500)) if rng.random() < bounce_rate)
         hosting.bounce += bounced
         if day == today:
             hosting.sent_today, hosting.bounced_today = volume, bounced
         if days_ago <= 7:
-            for at in sorted(rng.uniform(start, end) for _ in range(min(bounced, 15))):
+            for at in sorted(rng.uniform(start, end) for _bounce in range(min(bounced, 15))):
                 to = f"{rng.choice(['contact', 'info', 'm.durand', 'client', 'jp.leroy'])}{rng.randint(1, 999)}" \
                      f"@{rng.choice(RECIPIENT_DOMAINS)}"
                 hosting.add_bounce(at, to, bounce_message(to, rng))

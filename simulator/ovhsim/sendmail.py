@@ -26,11 +26,11 @@ def read_message(stream, ignore_dots: bool) -> str:
 
 
 def recipients_of(message_text: str, arguments: list[str], from_headers: bool) -> list[str]:
-    recipients = [address for _, address in getaddresses(arguments) if address]
+    recipients = [address for _name, address in getaddresses(arguments) if address]
     if from_headers:
         message = message_from_string(message_text)
         headers = message.get_all("To", []) + message.get_all("Cc", []) + message.get_all("Bcc", [])
-        recipients += [address for _, address in getaddresses(headers) if address]
+        recipients += [address for _name, address in getaddresses(headers) if address]
     return list(dict.fromkeys(recipients))
 
 

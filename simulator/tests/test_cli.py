@@ -42,7 +42,8 @@ def served(tmp_path):
 def test_serve_env_and_sigterm(served):
     process, root, pidfile = served
     assert int(pidfile.read_text()) == process.pid
-    ready = subprocess.run([sys.executable, "-m", "ovhsim", "wait-ready", "--url", root, "--timeout", "10"])
+    ready = subprocess.run([sys.executable, "-m", "ovhsim", "wait-ready", "--url", root, "--timeout", "10"],
+                           check=False)
     assert ready.returncode == 0
     script = f'eval "$({sys.executable} -m ovhsim env --url {root})" && echo "$OVH_ENDPOINT $OVH_APPLICATION_KEY ' \
              f'$OVH_APPLICATION_SECRET $OVH_CONSUMER_KEY"'
@@ -61,7 +62,7 @@ def test_serve_env_and_sigterm(served):
 
 def test_serve_refuses_a_non_loopback_host():
     result = subprocess.run([sys.executable, "-m", "ovhsim", "serve", "--host", "0.0.0.0", "--port", "0"],
-                            capture_output=True, text=True, timeout=30)
+                            capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 2
     assert "--allow-remote" in result.stderr and "Traceback" not in result.stderr
 
@@ -91,7 +92,7 @@ def test_wait_ready_times_out(capsys):
 
 
 def test_keys_create_prints_exports_of_a_restricted_key(capsys, sim):
-    status, out, _ = run(capsys, sim, "keys", "create", "--rule", "GET /hosting/web", "--rule", "GET /hosting/web/*")
+    status, out, _err = run(capsys, sim, "keys", "create", "--rule", "GET /hosting/web", "--rule", "GET /hosting/web/*")
     assert status == 0
     exports = dict(item.split("=", 1) for item in out.split()[1:])
     assert exports["OVH_ENDPOINT"] == sim.url
@@ -107,40 +108,40 @@ def test_keys_create_prints_exports_of_a_restricted_key(capsys, sim):
 
 
 def test_keys_create_refuses_a_malformed_rule(capsys, sim):
-    status, _, err = run(capsys, sim, "keys", "create", "--rule", "GET")
+    status, _out, err = run(capsys, sim, "keys", "create", "--rule", "GET")
     assert status == 1 and "METHOD /path" in err
 
 
 def test_a_day_of_mail_through_the_cli(capsys, sim):
     assert run(capsys, sim, "hosting", NAME, "--offer", "starter", "--email", "ops@example.com")[0] == 0
-    status, out, _ = run(capsys, sim, "send", NAME, "--count", "30", "--recipient", "gone@example.org",
-                         "--bouncing", "gone@example.org")
+    status, out, _err = run(capsys, sim, "send", NAME, "--count", "30", "--recipient", "gone@example.org",
+                            "--bouncing", "gone@example.org")
     assert (status, out.strip()) == (0, "accepted 30, delivered 20 (bounced 20), queued 10")
     assert run(capsys, sim, "flag-spam", NAME)[0] == 0
     assert sim.client().get(f"/hosting/web/{NAME}/email")["state"] == "spam"
-    status, out, _ = run(capsys, sim, "clock", "advance", "1d")
+    status, out, _err = run(capsys, sim, "clock", "advance", "1d")
     assert status == 0 and out.startswith("20")
-    status, out, _ = run(capsys, sim, "ledger", "--json")
+    status, out, _err = run(capsys, sim, "ledger", "--json")
     assert json.loads(out)["hostings"][NAME] == {"accepted": 30, "delivered": 20, "queued": 10, "purged": 0,
                                                  "expired": 0}
-    status, out, _ = run(capsys, sim, "ledger")
+    status, out, _err = run(capsys, sim, "ledger")
     assert NAME in out and out.strip().endswith("balanced")
-    status, out, _ = run(capsys, sim, "outbox")
+    status, out, _err = run(capsys, sim, "outbox")
     assert "to ops@example.com" in out
     assert json.loads(run(capsys, sim, "outbox", "--json")[1])[0]["service_name"] == NAME
-    status, out, _ = run(capsys, sim, "clock", "show")
+    status, out, _err = run(capsys, sim, "clock", "show")
     assert "offset 86400 s" in out
 
 
 def test_unknown_hosting_is_reported_with_exit_1(capsys, sim):
-    status, _, err = run(capsys, sim, "send", "nope.cluster021.hosting.ovh.net", "--count", "1")
+    status, _out, err = run(capsys, sim, "send", "nope.cluster021.hosting.ovh.net", "--count", "1")
     assert status == 1
     assert "404" in err and "This service does not exist" in err
 
 
 def test_fault_set_show_clear(capsys, sim):
-    status, out, _ = run(capsys, sim, "fault", "set", "--error-rate", "0.25", "--error-status", "503",
-                         "--html-errors", "--route", "/hosting/web/*", "--seed", "4")
+    status, out, _err = run(capsys, sim, "fault", "set", "--error-rate", "0.25", "--error-status", "503",
+                            "--html-errors", "--route", "/hosting/web/*", "--seed", "4")
     assert status == 0
     rule = json.loads(out)["rules"][0]
     assert (rule["error_rate"], rule["error_status"], rule["html_errors"], rule["route"]) == \
@@ -151,11 +152,11 @@ def test_fault_set_show_clear(capsys, sim):
 
 
 def test_seed_requests_config_reset(capsys, sim):
-    status, out, _ = run(capsys, sim, "seed", "--fleet", "5", "--profile", "healthy", "--seed", "2")
+    status, out, _err = run(capsys, sim, "seed", "--fleet", "5", "--profile", "healthy", "--seed", "2")
     names = out.split()
     assert status == 0 and len(names) == 5
     sim.client().get(f"/hosting/web/{names[0]}/email")
-    status, out, _ = run(capsys, sim, "requests")
+    status, out, _err = run(capsys, sim, "requests")
     assert f"200  GET    /hosting/web/{names[0]}/email" in out
     assert json.loads(run(capsys, sim, "requests", "--json")[1])[-1]["applied"] is True
     assert json.loads(run(capsys, sim, "config", "--action-delay", "5", "--bounce-window", "2h")[1]) == {
@@ -188,7 +189,7 @@ def test_sendmail_exit_codes(capsys, sim, monkeypatch):
 
 def test_python_m_ovhsim_help():
     result = subprocess.run([sys.executable, "-m", "ovhsim", "--help"], capture_output=True, text=True,
-                            env=dict(os.environ), timeout=30)
+                            env=dict(os.environ), timeout=30, check=False)
     assert result.returncode == 0
     for command in ("serve", "env", "keys", "fault", "seed", "send", "flag-spam", "clock", "ledger", "outbox",
                     "requests", "reset", "wait-ready", "sendmail"):

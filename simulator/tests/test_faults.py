@@ -20,7 +20,7 @@ def test_json_5xx_is_an_api_error_with_a_query_id(sim, client, hosting, status):
     set_faults(sim, error_rate=1.0, error_status=status)
     with pytest.raises(ovh.exceptions.APIError) as raised:
         client.get(f"/hosting/web/{name}/email")
-    assert type(raised.value) is ovh.exceptions.APIError
+    assert raised.value.__class__ is ovh.exceptions.APIError  # not a subclass such as NotGrantedCall
     assert raised.value.response.status_code == status
     assert raised.value.query_id
 
@@ -105,10 +105,10 @@ def test_several_rules_first_match_wins(sim, client, hosting):
 def test_same_seed_same_sequence_of_failures(sim, client, hosting):
     name = hosting()
     outcomes = []
-    for _ in range(2):
+    for _run in range(2):
         set_faults(sim, error_rate=0.5, seed=42)
         run = []
-        for _ in range(30):
+        for _request in range(30):
             try:
                 client.get(f"/hosting/web/{name}/email")
                 run.append(True)
@@ -121,7 +121,7 @@ def test_same_seed_same_sequence_of_failures(sim, client, hosting):
 
 def test_latency_and_jitter_are_drawn_within_bounds():
     faults = Faults({"latency_ms": 100, "jitter_ms": 50, "seed": 1})
-    latencies = [faults.decide("GET", "/hosting/web").latency for _ in range(200)]
+    latencies = [faults.decide("GET", "/hosting/web").latency for _draw in range(200)]
     assert min(latencies) >= 0.1
     assert max(latencies) <= 0.15
     assert max(latencies) - min(latencies) > 0.04

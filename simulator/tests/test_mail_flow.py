@@ -50,7 +50,7 @@ def test_over_quota_mails_drain_one_quota_per_hour(sim, hosting):
     to_next_hour(sim)
     send(sim, name, 70)
     sent = []
-    for _ in range(4):
+    for _hour in range(4):
         sent.append(record(sim, name)["sent"])
         advance(sim, HOUR)
     assert sent == [20, 40, 60, 70]

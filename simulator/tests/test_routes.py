@@ -31,7 +31,7 @@ def test_get_email_is_the_ovh_object(client, hosting):
 @pytest.mark.parametrize("path", ["", "/email", "/email/bounces?limit=5", "/email/volumes", "/tasks", "/tasks/1",
                                   "/abuseState"])
 def test_an_unknown_service_is_404_this_service_does_not_exist(client, path):
-    target, _, query = path.partition("?")
+    target, _separator, query = path.partition("?")
     kwargs = dict([query.split("=")]) if query else {}
     with pytest.raises(ovh.exceptions.ResourceNotFoundError, match="This service does not exist"):
         client.get(f"/hosting/web/nope.cluster021.hosting.ovh.net{target}", **kwargs)

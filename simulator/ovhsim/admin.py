@@ -8,11 +8,18 @@ import time
 from .errors import ApiError, bad_request
 from .hosting import SERVICE_NAME, normalize_offer
 from .router import Router
-from .routes import EMAIL_ADDRESS
+from .routes import API, EMAIL_ADDRESS
 from .seed import PROFILES, seed_fleet
 
 ADMIN = Router("/_sim", "Unknown admin route")
 SEND_LIMIT = 1_000_000
+
+
+@ADMIN.route("GET", "/", auth=False)
+def index(sim, req):
+    """What this server offers: the OVH routes and the admin routes."""
+    return {"api": [f"{r.method} /1.0{r.template}" for r in API.routes],
+            "admin": [f"{r.method} /_sim{r.template}" for r in ADMIN.routes]}
 
 
 @ADMIN.route("GET", "/credentials", auth=False)
@@ -78,6 +85,11 @@ def create_hosting(sim, req):
         if counter in body:
             body[counter] = _integer(body, counter, 0, 0, 2**53)
     return sim.model.upsert(name, **body).record()
+
+
+@ADMIN.route("GET", "/hostings", auth=False)
+def list_hostings(sim, req):
+    return [hosting.record() for _name, hosting in sorted(sim.model.hostings.items())]
 
 
 @ADMIN.route("GET", "/hostings/{service_name}", auth=False)
@@ -169,6 +181,12 @@ def outbox(sim, req):
 @ADMIN.route("GET", "/requests", auth=False)
 def requests_log(sim, req):
     return list(sim.requests)
+
+
+@ADMIN.route("DELETE", "/requests", auth=False)
+def clear_requests_log(sim, req):
+    sim.requests.clear()
+    return None
 
 
 def _fields(body, required: set, optional: set) -> dict:

@@ -212,3 +212,19 @@ def test_an_oversized_body_is_refused_before_reading_it(sim):
         answer = connection.makefile("rb").read()
     assert answer.startswith(b"HTTP/1.1 400 ")
     assert answer.endswith(b'"message":"Invalid or too large Content-Length"}')
+
+
+def test_admin_index_lists_every_route(sim):
+    index = sim.admin("GET", "/_sim/")
+    assert "GET /1.0/hosting/web/{serviceName}/email/bounces" in index["api"]
+    assert "POST /_sim/clock/advance" in index["admin"]
+
+
+def test_admin_lists_records_and_clears_the_request_log(sim, client, hosting):
+    names = [hosting("a-1.cluster021.hosting.ovh.net"), hosting("b-1.cluster021.hosting.ovh.net", state="ko")]
+    assert [(r["service_name"], r["state"]) for r in sim.admin("GET", "/_sim/hostings")] == \
+        [(names[0], "ok"), (names[1], "ko")]
+    client.get("/hosting/web")
+    assert sim.admin("GET", "/_sim/requests")
+    sim.admin("DELETE", "/_sim/requests")
+    assert sim.admin("GET", "/_sim/requests") == []

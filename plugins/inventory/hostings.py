@@ -69,8 +69,9 @@ options:
     type: int
     default: 10
   rate_limit:
-    env:
-      - name: OVH_RATE_LIMIT
+    description:
+      - At most this many API requests per second, shared by all O(concurrency) threads of the inventory run.
+      - Not set means no client-side limit. An HTTP 429 with C(Retry-After) holds back every thread, limit or not.
 notes:
   - OVH asks to stay around 60 requests a minute per consumer key; for a large fleet set O(rate_limit) (for example
     C(1)) and enable the cache, see the collection's C(docs/scale.md).

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -185,6 +186,24 @@ def test_sendmail_exit_codes(capsys, sim, monkeypatch):
     assert main(["sendmail", "--service", NAME, "--url", sim.admin_url, "a@example.org"]) == 75  # no such hosting
     monkeypatch.delenv("OVHSIM_SERVICE", raising=False)
     assert main(["sendmail", "--url", sim.admin_url, "a@example.org"]) == 64
+
+
+@pytest.mark.skipif(shutil.which("php") is None, reason="php-cli is not installed (make system-deps installs it)")
+def test_php_mail_through_sendmail_path(sim):
+    """A real PHP mail() call, with ovhsim sendmail as PHP's sendmail_path, lands in the hosting's mail flow."""
+    sim.admin("POST", "/_sim/hostings", {"service_name": NAME})
+    sendmail = f"{sys.executable} -m ovhsim sendmail --service {NAME} --url {sim.admin_url} -t -i"
+    script = "exit(mail('a@example.org, b@example.org', 'Contact form', \"Hello\\n.\\nstill the body\") ? 0 : 3);"
+    result = subprocess.run(["php", "-n", "-d", f"sendmail_path={sendmail}", "-r", script],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert sim.admin("GET", "/_sim/ledger")["hostings"][NAME] == {
+        "accepted": 2, "delivered": 2, "queued": 0, "purged": 0, "expired": 0}
+    sim.admin("POST", "/_sim/hostings", {"service_name": NAME, "state": "ko"})
+    result = subprocess.run(["php", "-n", "-d", f"sendmail_path={sendmail}", "-r", script],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0
+    assert sim.admin("GET", f"/_sim/hostings/{NAME}")["queue_size"] == 2
 
 
 def test_python_m_ovhsim_help():

@@ -32,9 +32,12 @@ def test_html_5xx_is_an_invalid_response(sim, client, hosting):
         client.get(f"/hosting/web/{name}/email")
 
 
-def test_429_carries_retry_after(sim, hosting):
+def test_429_carries_retry_after(sim, client, hosting):
     name = hosting()
     set_faults(sim, rate_429=1.0, retry_after=7)
+    with pytest.raises(ovh.exceptions.APIError) as raised:
+        client.get(f"/hosting/web/{name}/email")
+    assert raised.value.response.status_code == 429
     answer = requests.get(f"{sim.url}/hosting/web/{name}/email", timeout=5)
     assert answer.status_code == 429
     assert answer.headers["Retry-After"] == "7"

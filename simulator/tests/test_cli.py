@@ -68,6 +68,25 @@ def test_serve_refuses_a_non_loopback_host():
     assert "--allow-remote" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_serve_explains_a_busy_port_and_a_bad_database(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        result = subprocess.run([sys.executable, "-m", "ovhsim", "serve", "--port", port, "--db", ":memory:"],
+                                capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+    (tmp_path / "not-a-db").write_text("hello, I am not SQLite" * 100)
+    result = subprocess.run([sys.executable, "-m", "ovhsim", "serve", "--port", "0",
+                             "--db", str(tmp_path / "not-a-db")], capture_output=True, text=True, timeout=30,
+                            check=False)
+    assert result.returncode == 1
+    assert "cannot open the database" in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.parametrize("args", [
     ["clock", "advance", "2x"], ["send", NAME, "--count", "-1"], ["fault", "set", "--error-rate", "2"],
     ["fault", "set", "--error-status", "404"], ["serve", "--port", "http"], ["seed", "--profile", "weird"],

@@ -66,6 +66,7 @@ class Simulator:
             config["action_delay"] = float(action_delay)
         clock = Clock(self.store.get("clock_offset", 0.0))
         hostings = {data["service_name"]: Hosting.from_dict(data) for data in self.store.load_hostings()}
+        self.seed = seed
         self.model = MailModel(clock, config, hostings, self.store.get("processed_until"),
                                self.store.get("next_task_id", 1), seed)
         self.faults = Faults(self.store.get("faults"))
@@ -115,8 +116,10 @@ class Simulator:
         self.save_config()
 
     def reset(self) -> None:
-        """Empty fleet, clock offset 0, faults and request log cleared; keys and config kept."""
+        """Empty fleet, clock offset 0, faults and request log cleared; keys and config kept. The bounce draws
+        start again from the seed, so a reset run repeats itself."""
         self.model.hostings.clear()
+        self.model.rng.seed(self.seed)
         self.model.dirty.clear()
         self.model.outbox_new = []
         self.model.clock.offset = 0.0

@@ -142,7 +142,8 @@ def set_config(sim, req):
     body = _fields(req.json, required=set(), optional=set(sim.model.config))
     limits = {"action_delay": (0, 86400), "bounce_threshold": (0, 1), "bounce_window": (3600, 30 * 86400),
               "bounce_min_mails": (1, 10**6)}
-    sim.model.config.update({name: _number(body, name, None, *limits[name]) for name in body})
+    sim.model.config.update({name: _boolean(body, name) if name not in limits else
+                             _number(body, name, None, *limits[name]) for name in body})
     sim.save_config()
     return sim.model.config
 
@@ -206,6 +207,15 @@ def _integer(body: dict, name: str, default: int, low: int, high: int) -> int:
     if value != int(value):
         raise ApiError(400, f"{name} must be an integer from {low} to {high}, got {body[name]!r}")
     return int(value)
+
+
+def _boolean(body: dict, name: str) -> bool:
+    value = body[name]
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if not isinstance(value, bool):
+        raise ApiError(400, f"{name} must be true or false, got {value!r}")
+    return value
 
 
 def _number(body: dict, name: str, default, low: float, high: float):

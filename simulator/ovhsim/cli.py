@@ -56,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
                              help="the simulator's root URL (default: $OVHSIM_URL or %(default)s)")
         return sub
 
+    def group(name: str, help_text: str):
+        """A command with actions (``ovhsim keys create``); alone, it prints its own usage and exits 2."""
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(func=lambda args: sub.print_usage(sys.stderr) or 2)
+        return sub.add_subparsers(metavar="ACTION")
+
     serve = command("serve", cmd_serve, "Run the simulator (until SIGTERM or Ctrl-C).", url=False)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8080, help="port, 0 for any free one (default: %(default)s)")
@@ -73,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("env", cmd_env, "Print `export OVH_*=...` for the full-rights key, ready for eval.")
 
-    keys = commands.add_parser("keys", help="Consumer keys with access rules.").add_subparsers(metavar="ACTION")
+    keys = group("keys", "Consumer keys with access rules.")
     create = keys.add_parser("create", help="Create a restricted key; prints its exports.")
     create.set_defaults(func=cmd_keys_create)
     create.add_argument("--rule", action="append", required=True, metavar="'METHOD /path'",
@@ -84,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     for sub in (create, revoke):
         sub.add_argument("--url", default=os.environ.get("OVHSIM_URL", DEFAULT_URL))
 
-    fault = commands.add_parser("fault", help="Injected faults on /1.0.").add_subparsers(metavar="ACTION")
+    fault = group("fault", "Injected faults on /1.0.")
     fault_set = fault.add_parser("set", help="Replace the fault settings by one rule.")
     fault_set.set_defaults(func=cmd_fault_set)
     fault_set.add_argument("--latency-ms", type=_non_negative_float)
@@ -128,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     spam = command("flag-spam", cmd_flag_spam, "Abuse detection flags SERVICE as sending spam.")
     spam.add_argument("service_name", metavar="SERVICE")
 
-    clock = commands.add_parser("clock", help="The simulated clock.").add_subparsers(metavar="ACTION")
+    clock = group("clock", "The simulated clock.")
     advance = clock.add_parser("advance", help="Move the clock forward (90s, 15m, 24h, 3d) and run what falls due.")
     advance.set_defaults(func=cmd_clock_advance)
     advance.add_argument("duration", type=_duration)
@@ -142,6 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--bounce-threshold", type=_rate)
     config.add_argument("--bounce-window", type=_duration)
     config.add_argument("--bounce-min-mails", type=_non_negative_int)
+    config.add_argument("--empty-as-404", choices=("true", "false"),
+                        help="answer 404 instead of [] for empty bounces and volumes")
 
     for name, func, help_text in (("ledger", cmd_ledger, "Every mail accepted: delivered, queued, purged, expired."),
                                   ("outbox", cmd_outbox, "The daily error reports sent so far."),
@@ -299,7 +307,7 @@ def cmd_clock_show(args) -> None:
 
 
 def cmd_config(args) -> None:
-    names = ("action_delay", "bounce_threshold", "bounce_window", "bounce_min_mails")
+    names = ("action_delay", "bounce_threshold", "bounce_window", "bounce_min_mails", "empty_as_404")
     body = {name: getattr(args, name) for name in names if getattr(args, name) is not None}
     _print_json(_admin(args, "POST", "/_sim/config", body) if body else _admin(args, "GET", "/_sim/config"))
 

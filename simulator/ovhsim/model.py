@@ -26,6 +26,7 @@ DEFAULT_CONFIG = {
     "bounce_threshold": 0.10,   # bounce ratio over the window that moves a hosting to `bounce` (x2 in `force`)
     "bounce_window": DAY,       # seconds
     "bounce_min_mails": 20,     # no verdict on fewer delivered mails than this in the window
+    "empty_as_404": False,      # answer 404, not [], for empty bounces/volumes (OVH's choice is not documented)
 }
 # action -> {state before: state after}; `purging` is shown while a PURGE is pending.
 TRANSITIONS = {

@@ -100,7 +100,7 @@ def get_bounces(sim, req, serviceName):
         raise bad_request(f"[limit] Given data ({values[-1]}) is not valid for type long") from None
     if not 1 <= limit <= 100:
         raise bad_request(f"[limit] Given data ({limit}) must be between 1 and 100")
-    return hosting.bounce_objects(limit)
+    return _listing(sim, hosting.bounce_objects(limit))
 
 
 @API.route("POST", "/hosting/web/{serviceName}/email/request")
@@ -120,7 +120,7 @@ def request_action(sim, req, serviceName):
 
 @API.route("GET", "/hosting/web/{serviceName}/email/volumes")
 def get_volumes(sim, req, serviceName):
-    return sim.model.get(serviceName).volume_objects()
+    return _listing(sim, sim.model.get(serviceName).volume_objects())
 
 
 @API.route("GET", "/hosting/web/{serviceName}/tasks")
@@ -149,6 +149,13 @@ def get_task(sim, req, serviceName, id):  # noqa: A002 - OVH's parameter name
 @API.route("GET", "/hosting/web/{serviceName}/abuseState")
 def abuse_state(sim, req, serviceName):
     return sim.model.get(serviceName).abuse_state()
+
+
+def _listing(sim, items: list) -> list:
+    """OVH may answer 404 rather than [] when there is nothing (the panel treats both alike): a config switch."""
+    if not items and sim.model.config["empty_as_404"]:
+        raise not_found("The requested object does not exist")
+    return items
 
 
 def _object(body) -> dict:

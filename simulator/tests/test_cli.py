@@ -180,7 +180,9 @@ def test_seed_requests_config_reset(capsys, sim):
     assert f"200  GET    /hosting/web/{names[0]}/email" in out
     assert json.loads(run(capsys, sim, "requests", "--json")[1])[-1]["applied"] is True
     assert json.loads(run(capsys, sim, "config", "--action-delay", "5", "--bounce-window", "2h")[1]) == {
-        "action_delay": 5, "bounce_threshold": 0.1, "bounce_window": 7200, "bounce_min_mails": 20}
+        "action_delay": 5, "bounce_threshold": 0.1, "bounce_window": 7200, "bounce_min_mails": 20,
+        "empty_as_404": False}
+    assert json.loads(run(capsys, sim, "config", "--empty-as-404", "true")[1])["empty_as_404"] is True
     assert run(capsys, sim, "reset")[0] == 0
     assert sim.client().get("/hosting/web") == []
 

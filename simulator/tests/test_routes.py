@@ -228,3 +228,17 @@ def test_admin_lists_records_and_clears_the_request_log(sim, client, hosting):
     assert sim.admin("GET", "/_sim/requests")
     sim.admin("DELETE", "/_sim/requests")
     assert sim.admin("GET", "/_sim/requests") == []
+
+
+def test_empty_bounces_and_volumes_may_be_404(sim, client, hosting):
+    name = hosting()
+    assert client.get(f"/hosting/web/{name}/email/bounces", limit=10) == []
+    assert client.get(f"/hosting/web/{name}/email/volumes") == []
+    sim.admin("POST", "/_sim/config", {"empty_as_404": True})
+    with pytest.raises(ovh.exceptions.ResourceNotFoundError):
+        client.get(f"/hosting/web/{name}/email/bounces", limit=10)
+    with pytest.raises(ovh.exceptions.ResourceNotFoundError):
+        client.get(f"/hosting/web/{name}/email/volumes")
+    sim.admin("POST", "/_sim/send", {"service_name": name, "count": 1, "bounce_rate": 1})
+    assert len(client.get(f"/hosting/web/{name}/email/bounces", limit=10)) == 1
+    assert len(client.get(f"/hosting/web/{name}/email/volumes")) == 1

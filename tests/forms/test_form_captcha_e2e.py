@@ -140,7 +140,8 @@ def site(tmp_path):
     docroot = tmp_path / "www"
     shutil.copytree(str(FIXTURE), str(docroot))
     (docroot / "waf.php").write_text("<?php\nheader('X-Site-Prepend: ran');\n")
-    (docroot / ".user.ini").write_text('memory_limit = 256M\nauto_prepend_file = "%s/waf.php"\n' % docroot)
+    # No final newline: the block needs one, and absent must take it back.
+    (docroot / ".user.ini").write_text('memory_limit = 256M\nauto_prepend_file = "%s/waf.php"' % docroot)
     return docroot
 
 

@@ -14,7 +14,8 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts i
 
 # PHP function and class names are case-insensitive.
 _MAIL_FUNCTION = re.compile(r"(?<![\w$>:\\])\\?(mail|mb_send_mail|imap_mail|wp_mail)\s*\(", re.IGNORECASE)
-_DEFINITION_OR_NEW = re.compile(r"(?:\bfunction\s*&?|\bnew|\bconst)\s*$", re.IGNORECASE)
+# What may stand before the name, spaces apart, when it is not a call of the global function.
+_NOT_A_CALL_BEFORE = re.compile(r"(?:->|::|\bfunction\s*&?|\bnew|\bconst)\s*$", re.IGNORECASE)
 _PHPMAILER = re.compile(r"\bnew\s+\\?(?:PHPMailer\\PHPMailer\\)?PHPMailer\b", re.IGNORECASE)
 _SWIFTMAILER = re.compile(r"\bnew\s+\\?Swift_Mailer\b|\bSwift_Mailer\s*::\s*newInstance\s*\(", re.IGNORECASE)
 _SYMFONY_NAMESPACE = re.compile(r"\\?Symfony\\Component\\Mailer\\", re.IGNORECASE)
@@ -42,7 +43,7 @@ def mail_calls(source):
     code = source.code
     calls = []
     for match in _MAIL_FUNCTION.finditer(code):
-        if _DEFINITION_OR_NEW.search(code, max(0, match.start() - 20), match.start()):
+        if _NOT_A_CALL_BEFORE.search(code, max(0, match.start() - 20), match.start()):
             continue
         calls.append((match.start(), _API_NAMES[match.group(1).lower()]))
     calls.extend((match.start(), "PHPMailer") for match in _PHPMAILER.finditer(code))

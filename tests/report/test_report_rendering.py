@@ -38,7 +38,7 @@ def rendered(tmp_path_factory):
         "email_report_require_recipient": True,
     }))
     ansible = Ansible(workdir)
-    runs = [ansible.playbook(HERE / "render.yml", "-e", f"@{extra}") for _ in range(2)]
+    runs = [ansible.playbook(HERE / "render.yml", "-e", f"@{extra}") for attempt in ("first", "second")]
     return {"runs": runs, "dir": report_dir, "ansible": ansible, "vars": extra}
 
 
@@ -83,11 +83,11 @@ def test_writes_the_four_files_then_changes_nothing(rendered):
 def test_html_is_self_contained_with_one_chart_per_hosting(rendered):
     page = Page((rendered["dir"] / "index.html").read_text())
     assert page.count("script") == 0 and page.count("link") == 0 and page.count("img") == 0
-    external = [attrs for _, attrs in page.tags
+    external = [attrs for tag, attrs in page.tags
                 for key in ("src", "href") if re.match(r"(https?:)?//", attrs.get(key) or "")]
     assert external == []
     assert "url(" not in page.style and "@import" not in page.style and "@font-face" not in page.style
-    assert page.count("meta") >= 2 and any(attrs.get("name") == "viewport" for _, attrs in page.tags)
+    assert page.count("meta") >= 2 and any(attrs.get("name") == "viewport" for tag, attrs in page.tags)
     assert page.count("article", "hosting") == FLEET_SIZE
     assert page.count("svg", "chart") == FLEET_SIZE
     assert page.count("article", "violating") == len(VIOLATING)

@@ -5,7 +5,9 @@ The server runs as ``ovhsim serve`` in its own process, as in CI; client and ser
 
     python bench/simulator.py [--seconds 3] [--fleet 100]
 
-Prints requests per second and the ratio to the goal; a benchmark, not a test: it never fails on a number.
+Prints requests per second and the ratio to the goal, and the server's own CPU time per request (read from
+/proc, so it holds on a loaded machine where the wall-clock rate does not): 1 / that is what one core of the
+simulator can serve. A benchmark, not a test: it never fails on a number.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ GOAL = 1000.0
 
 @contextlib.contextmanager
 def served_simulator(fleet: int):
-    """``ovhsim serve`` on a free port; yields (endpoint, credentials)."""
+    """``ovhsim serve`` on a free port; yields (endpoint, credentials, process id)."""
     command = [sys.executable, "-m", "ovhsim", "serve", "--port", "0", "--db", ":memory:", "--fleet", str(fleet)]
     server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
@@ -37,7 +39,7 @@ def served_simulator(fleet: int):
                              capture_output=True, text=True).stdout
         credentials = dict(item.split("=", 1) for item in env.split()[1:])
         ovh.client.ENDPOINTS[endpoint] = endpoint
-        yield endpoint, credentials
+        yield endpoint, credentials, server.pid
     finally:
         server.terminate()
         server.wait(10)
@@ -47,6 +49,16 @@ def new_client(endpoint: str, credentials: dict) -> ovh.Client:
     return ovh.Client(endpoint=endpoint, application_key=credentials["OVH_APPLICATION_KEY"],
                       application_secret=credentials["OVH_APPLICATION_SECRET"],
                       consumer_key=credentials["OVH_CONSUMER_KEY"])
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process, from /proc (None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def measure(make_client, names: list[str], concurrency: int, seconds: float) -> tuple[int, float]:
@@ -85,16 +97,24 @@ def main() -> None:
     args = parser.parse_args()
     print(f"signed GET /email through ovh {importlib.metadata.version('ovh')} against ovhsim serve, "
           f"{args.fleet} hostings, {args.seconds:g} s per run, {os.cpu_count()} CPUs shared by client and server")
-    with served_simulator(args.fleet) as (endpoint, credentials):
+    with served_simulator(args.fleet) as (endpoint, credentials, pid):
         def make_client():
             return new_client(endpoint, credentials)
 
         names = make_client().get("/hosting/web")
         for concurrency in (1, 16):
+            cpu_before = cpu_seconds(pid)
             count, elapsed = measure(make_client, names, concurrency, args.seconds)
+            cpu_after = cpu_seconds(pid)
             rate = count / elapsed
-            print(f"concurrency {concurrency:>2}: {count:>6} requests in {elapsed:.2f} s = {rate:7.0f} req/s, "
-                  f"{rate / GOAL:.2f}x the goal of {GOAL:.0f} req/s")
+            line = (f"concurrency {concurrency:>2}: {count:>6} requests in {elapsed:.2f} s = {rate:7.0f} req/s, "
+                    f"{rate / GOAL:.2f}x the goal of {GOAL:.0f} req/s")
+            if cpu_before is not None and cpu_after is not None and count:
+                per_request = (cpu_after - cpu_before) / count
+                capacity = 1 / per_request if per_request else float("inf")
+                line += (f"; server CPU {per_request * 1e6:.0f} us/request = {capacity:.0f} req/s per core, "
+                         f"{capacity / GOAL:.2f}x the goal")
+            print(line)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,170 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""End to end: PHP mail() through `php -S` and `ovhsim sendmail` into the simulator, and playbooks/diagnose.yml
+on fixture sites: healthy, blocked, spam, bounce, a site with a syntax error and SMTP settings, a failed test send.
+The one-shot test script must be gone after every run."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+SHOP = "shop-1.cluster021.hosting.ovh.net"
+GARAGE = "garage-2.cluster030.hosting.ovh.net"
+ME = "ops@example.org"
+
+
+def create(sim, service_name, state="ok", sent_today=0, email=None):
+    body = {"service_name": service_name, "state": state, "sent_today": sent_today}
+    if email:
+        body["email"] = email
+    sim.admin("POST", "/_sim/hostings", body)
+
+
+def ledger(sim, service_name):
+    return sim.admin("GET", "/_sim/ledger")["hostings"][service_name]
+
+
+def test_php_mail_moves_sent_today_by_exactly_one(sim, site):
+    create(sim, SHOP, sent_today=7)
+    shop = site("shop", SHOP)
+    (shop.docroot / "notify.php").write_text(
+        "<?php\n$to = $_POST['to'];\n"
+        "echo mail($to, 'Order received', \"Line one\\n.\\nLine after a lone dot\", 'From: shop@example.fr')"
+        " ? 'sent' : 'failed';\n")
+
+    assert shop.post("/notify.php", urllib.parse.urlencode({"to": "ada@example.org"})) == (200, "sent")
+    assert shop.hosting()["sent_today"] == 8
+    assert ledger(sim, SHOP) == {"accepted": 1, "delivered": 1, "queued": 0, "purged": 0, "expired": 0}
+
+    # One mail per recipient, as OVHcloud counts them.
+    assert shop.post("/notify.php", urllib.parse.urlencode({"to": "a@example.org, b@example.org"})) == (200, "sent")
+    assert shop.hosting()["sent_today"] == 10
+
+    # A hosting the simulator does not know: sendmail fails, so mail() returns false.
+    (shop.docroot / "other.php").write_text(
+        "<?php\nini_set('sendmail_path', '');\necho mail('a@example.org', 's', 'b') ? 'sent' : 'failed';\n")
+    sim.admin("POST", "/_sim/reset")
+    assert shop.post("/notify.php", urllib.parse.urlencode({"to": "ada@example.org"})) == (200, "failed")
+
+
+def test_healthy_hosting_counts_the_test_mail(sim, site):
+    create(sim, SHOP, sent_today=3, email=ME)
+    shop = site("shop", SHOP)
+    run, verdict = shop.diagnose(test_send_to=ME)
+
+    assert run.rc == 0, run
+    assert shop.hosting()["sent_today"] == 4
+    assert ledger(sim, SHOP)["delivered"] == 1
+    assert verdict["healthy"] is True and verdict["state"] == "ok"
+    assert verdict["test_send"] | {"detail": None} == {
+        "to": ME, "result": "counted", "mail_returned": True, "sent_today_before": 3, "sent_today_after": 4,
+        "counted": 1, "detail": None}
+    assert verdict["audit"]["mail_scripts"] == ["order.php"] and verdict["scripts_to_fix"] == []
+    assert verdict["recommendation"]["action"] is None and verdict["fix"] is None
+    assert "PHP mail() works" in verdict["next_steps"][0]
+    assert f"{SHOP}: ok (Enabled): sends; test mail counted" in run.output
+    assert shop.test_scripts() == set()
+
+
+def test_blocked_hosting_queues_the_test_mail_and_says_unblock_or_purge(sim, site):
+    create(sim, SHOP, state="ko", sent_today=2, email=ME)
+    shop = site("shop", SHOP)
+    run, verdict = shop.diagnose(test_send_to=ME)
+
+    assert run.rc == 0, run
+    record = shop.hosting()
+    assert (record["state"], record["sent_today"], record["queue_size"]) == ("ko", 2, 1), "the state or counters moved"
+    assert ledger(sim, SHOP) == {"accepted": 1, "delivered": 0, "queued": 1, "purged": 0, "expired": 0}
+    assert verdict["healthy"] is False and verdict["label"] == "Disabled"
+    assert (verdict["test_send"]["result"], verdict["test_send"]["counted"]) == ("queued", 0)
+    assert verdict["recommendation"] == {
+        "action": "unblocked",
+        "command": f"ansible-playbook mailops.ovh_hosting.unblock -e hostings={SHOP}",
+        "fix_command": f"ansible-playbook mailops.ovh_hosting.diagnose -e hosting={SHOP} -e fix=true"}
+    steps = "\n".join(verdict["next_steps"])
+    assert f"ansible-playbook mailops.ovh_hosting.unblock -e hostings={SHOP}" in steps
+    assert f"ansible-playbook mailops.ovh_hosting.purge -e hostings={SHOP} -e confirm=true" in steps
+    assert "Recommended: ansible-playbook mailops.ovh_hosting.unblock" in run.output
+    assert shop.test_scripts() == set()
+
+
+def test_spam_hosting_needs_a_purge_and_an_answer_to_the_abuse_mail(sim, site):
+    create(sim, SHOP, email=ME)
+    sim.admin("POST", "/_sim/flag-spam", {"service_name": SHOP})
+    shop = site("broken", SHOP)
+
+    refused, verdict = shop.diagnose(test_send_to=ME, fix=True)
+    assert refused.rc != 0, refused
+    assert shop.hosting()["state"] == "spam", "a purge ran without confirmation"
+    assert verdict["recommendation"]["action"] == "purged"
+    assert verdict["recommendation"]["fix_command"].endswith("-e fix=true -e confirm=true")
+    assert verdict["fix"]["applied"] is False and "confirm=true" in verdict["fix"]["outcome"]
+    steps = "\n".join(verdict["next_steps"])
+    assert "Answer the abuse e-mail" in steps
+    assert f"ansible-playbook mailops.ovh_hosting.purge -e hostings={SHOP} -e confirm=true" in steps
+    assert verdict["test_send"]["result"] == "queued"
+    assert shop.test_scripts() == set()
+
+    fixed, verdict = shop.diagnose(fix=True, confirm=True)
+    assert fixed.rc == 0, fixed
+    assert verdict["fix"] | {"outcome": None} == {
+        "wanted": "purged", "applied": True, "changed": True, "actions": ["PURGE"], "state_after": "ok",
+        "outcome": None}
+    assert shop.hosting()["state"] == "ok"
+    assert ledger(sim, SHOP)["purged"] == 1, "the queued test mail was not the one purged"
+
+
+def test_bounce_hosting_goes_to_force_only_when_allowed(sim, site):
+    create(sim, SHOP, email=ME)
+    sim.admin("POST", "/_sim/send", {"service_name": SHOP, "count": 30, "recipients": ["gone@example.org"],
+                                     "bouncing": ["gone@example.org"]})
+    shop = site("shop", SHOP)
+    assert shop.hosting()["state"] == "bounce"
+
+    run, verdict = shop.diagnose("--check", fix=True, allow_force=True)
+    assert run.rc == 0, run
+    assert verdict["bounces"]["categories"] == {"unknown_user": 20}
+    assert "remove these addresses" in verdict["next_steps"][0]
+    assert verdict["recommendation"]["action"] == "unblocked"
+    assert verdict["recommendation"]["command"].endswith("-e allow_force=true")
+    assert verdict["fix"]["outcome"] == "UNBLOCK would give state force"
+    assert shop.hosting()["state"] == "bounce", "check mode changed the state"
+
+    run, verdict = shop.diagnose(docroot=None)
+    assert run.rc == 0, run
+    assert verdict["recommendation"]["action"] == "purged", "without allow_force, a bounce is purged"
+    assert verdict["audit"] is None and "-e docroot=/home/LOGIN/www" in verdict["next_steps"][-1]
+
+
+def test_syntax_error_and_smtp_settings_are_named(sim, site):
+    create(sim, GARAGE, email=ME)
+    garage = site("broken", GARAGE)
+    run, verdict = garage.diagnose(test_send_to=ME, fail_when_unhealthy=True)
+
+    assert run.rc != 0, "an unhealthy verdict did not fail the run"
+    assert verdict["healthy"] is False and verdict["test_send"]["result"] == "counted"
+    problems = {(finding["file"], finding["rule"]) for finding in verdict["scripts_to_fix"]}
+    assert {("contact.php", "php_syntax_error"), ("devis.php", "smtp_settings")} <= problems
+    assert verdict["scripts_to_fix"][0]["rule"] == "php_syntax_error", "errors come first"
+    steps = "\n".join(verdict["next_steps"])
+    assert "Fix the PHP syntax error in contact.php line 4" in steps
+    assert "Remove the SMTP settings from devis.php" in steps
+    assert "PHP syntax error(s); SMTP settings in devis.php" in verdict["summary"]
+    assert garage.test_scripts() == set()
+
+
+def test_failed_test_send_still_removes_the_script(sim, site):
+    create(sim, SHOP, email=ME)
+    shop = site("shop", SHOP)
+    shop.url = f"http://127.0.0.1:{shop.port}/nowhere"  # served, but not the document root: 404
+    run, verdict = shop.diagnose(test_send_to=ME)
+
+    assert run.rc == 0, run
+    assert verdict["test_send"]["result"] == "failed"
+    assert "Call the test script over HTTP(S)" in verdict["test_send"]["detail"]
+    assert verdict["healthy"] is False
+    deployed = re.search(r"Deploy the one-shot test script\] \**\n(\w+):", run.output)
+    removed = re.search(r"Remove the one-shot test script\] \**\n(\w+):", run.output)
+    assert (deployed.group(1), removed.group(1)) == ("changed", "changed"), "the always block did not delete the script"
+    assert shop.test_scripts() == set()
+    assert shop.hosting()["sent_today"] == 0

@@ -29,7 +29,8 @@ def test_php_mail_moves_sent_today_by_exactly_one(sim, site):
     shop = site("shop", SHOP)
     (shop.docroot / "notify.php").write_text(
         "<?php\n$to = $_POST['to'];\n"
-        "echo mail($to, 'Order received', \"Line one\\n.\\nLine after a lone dot\", 'From: shop@example.fr')"
+        "echo mail($to, 'Order received', \"Line one\\n.\\nLine after a lone dot\", 'From: shop@example.fr',"
+        " '-fshop@example.fr')"
         " ? 'sent' : 'failed';\n")
 
     assert shop.post("/notify.php", urllib.parse.urlencode({"to": "ada@example.org"})) == (200, "sent")
@@ -40,9 +41,7 @@ def test_php_mail_moves_sent_today_by_exactly_one(sim, site):
     assert shop.post("/notify.php", urllib.parse.urlencode({"to": "a@example.org, b@example.org"})) == (200, "sent")
     assert shop.hosting()["sent_today"] == 10
 
-    # A hosting the simulator does not know: sendmail fails, so mail() returns false.
-    (shop.docroot / "other.php").write_text(
-        "<?php\nini_set('sendmail_path', '');\necho mail('a@example.org', 's', 'b') ? 'sent' : 'failed';\n")
+    # The hosting is gone from the simulator: sendmail exits non-zero, so mail() returns false.
     sim.admin("POST", "/_sim/reset")
     assert shop.post("/notify.php", urllib.parse.urlencode({"to": "ada@example.org"})) == (200, "failed")
 
@@ -121,8 +120,10 @@ def test_bounce_hosting_goes_to_force_only_when_allowed(sim, site):
     shop = site("shop", SHOP)
     assert shop.hosting()["state"] == "bounce"
 
-    run, verdict = shop.diagnose("--check", fix=True, allow_force=True)
+    run, verdict = shop.diagnose("--check", fix=True, allow_force=True, test_send_to=ME)
     assert run.rc == 0, run
+    assert verdict["test_send"]["result"] == "skipped", "check mode sent a test mail"
+    assert shop.test_scripts() == set()
     assert verdict["bounces"]["categories"] == {"unknown_user": 20}
     assert "remove these addresses" in verdict["next_steps"][0]
     assert verdict["recommendation"]["action"] == "unblocked"
@@ -168,3 +169,12 @@ def test_failed_test_send_still_removes_the_script(sim, site):
     assert (deployed.group(1), removed.group(1)) == ("changed", "changed"), "the always block did not delete the script"
     assert shop.test_scripts() == set()
     assert shop.hosting()["sent_today"] == 0
+
+
+def test_bad_input_fails_before_any_call(sim, site):
+    shop = site("shop", SHOP)
+    run, verdict = shop.diagnose(test_send_to="you@example.org\nBcc: everyone@example.org")
+    assert run.rc != 0 and verdict is None
+    assert "email_diagnose_test_send_to (one address)" in run.output
+    assert sim.admin("GET", "/_sim/requests") == []
+    assert shop.test_scripts() == set()

@@ -37,4 +37,3 @@ def site(sim, tmp_path):
     yield serve
     for running in started:
         running.stop()
-

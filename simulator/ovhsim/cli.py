@@ -372,6 +372,7 @@ def cmd_sendmail(args) -> int:
 def cmd_serve(args) -> int:
     from .app import Simulator
     from .server import SimulatorServer
+    from .store import DatabaseInUse
 
     if args.host not in LOOPBACK and not args.allow_remote:
         print(f"ovhsim: error: refusing to listen on {args.host}: the simulator has no real security; "
@@ -379,6 +380,8 @@ def cmd_serve(args) -> int:
         return 2
     try:
         simulator = Simulator(args.db, action_delay=args.action_delay, seed=args.seed)
+    except DatabaseInUse as error:
+        raise CliError(str(error)) from None
     except Exception as error:  # sqlite3 errors: a bad path, a file that is not a database
         raise CliError(f"cannot open the database {args.db!r}: {error}") from None
     try:

@@ -6,6 +6,7 @@ Not thread-safe on its own: the ``Simulator`` calls it under its lock.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 
@@ -16,14 +17,24 @@ CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, data TE
 """
 
 
+class DatabaseInUse(Exception):
+    """Another simulator serves from this file: two in-memory models writing one file would corrupt each other."""
+
+
 class Store:
     def __init__(self, path: str = ":memory:"):
         self.path = path
-        self.db = sqlite3.connect(path, check_same_thread=False)
-        if path != ":memory:":
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self._lock_file = None if path == ":memory:" else _lock(path)
+        try:
+            self.db = sqlite3.connect(path, check_same_thread=False)
+            if path != ":memory:":
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.Error:
+            if self._lock_file is not None:
+                self._lock_file.close()
+            raise
 
     def get(self, key: str, default=None):
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -57,3 +68,17 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        if self._lock_file is not None:
+            self._lock_file.close()  # releases the lock
+
+
+def _lock(path: str):
+    """An exclusive flock on the database file while the store is open. SQLite's own locks are fcntl locks,
+    independent of flock on Linux; this descriptor is closed only after the connection, never before."""
+    handle = open(path, "ab")  # noqa: SIM115 - held until close(); an empty file is a new database
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise DatabaseInUse(f"{path} is in use by another running ovhsim; give another --db, or :memory:") from None
+    return handle

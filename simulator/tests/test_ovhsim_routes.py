@@ -152,7 +152,7 @@ def test_wrong_method_is_a_json_405(client, hosting):
 
 
 def test_malformed_json_is_400(sim, hosting):
-    from test_auth import _signed_headers
+    from test_ovhsim_auth import _signed_headers
 
     name = hosting()
     path = f"/hosting/web/{name}/email"
@@ -171,7 +171,7 @@ def test_every_answer_is_json_with_a_query_id(sim, hosting):
 
 
 def test_void_calls_answer_json_null(sim, hosting):
-    from test_auth import _signed_headers
+    from test_ovhsim_auth import _signed_headers
 
     name = hosting()
     path = f"/hosting/web/{name}/email"

@@ -58,3 +58,17 @@ def test_memory_databases_share_nothing():
         assert len(one.client().get("/hosting/web")) == 3
         assert two.client().get("/hosting/web") == []
         assert one.credentials["consumer_key"] != two.credentials["consumer_key"]
+
+
+def test_one_database_file_serves_one_simulator_at_a_time(tmp_path):
+    from ovhsim.app import Simulator
+    from ovhsim.store import DatabaseInUse
+
+    db = str(tmp_path / "shared.db")
+    first = Simulator(db)
+    with pytest.raises(DatabaseInUse, match="in use by another running ovhsim"):
+        Simulator(db)
+    first.close()
+    second = Simulator(db)
+    assert second.keys.default_consumer_key == first.keys.default_consumer_key
+    second.close()

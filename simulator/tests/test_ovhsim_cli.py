@@ -61,6 +61,13 @@ def test_serve_env_and_sigterm(served):
     assert not pidfile.exists()
 
 
+def test_a_second_serve_on_the_same_database_is_refused(served, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "ovhsim", "serve", "--port", "0", "--db", str(tmp_path / "sim.db")],
+                            capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 1
+    assert "in use by another running ovhsim" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_serve_refuses_a_non_loopback_host():
     result = subprocess.run([sys.executable, "-m", "ovhsim", "serve", "--host", "0.0.0.0", "--port", "0"],
                             capture_output=True, text=True, timeout=30, check=False)

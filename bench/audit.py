@@ -121,6 +121,10 @@ def main():
             rate = args.files / seconds
             print("%-24s %8.0f files/s   ratio to bound %.2f   %.1fx the bare read's time   (%d findings)"
                   % (label + ":", rate, rate / bound_rate, seconds / read_seconds, len(result["findings"])))
+        if php:
+            print("the PHP check parses every PHP file in one php process, then compiles the %d scripts that send"
+                  " mail with php -l, one process each (%d at a time): those processes dominate its time"
+                  % (len(result["mail_scripts"]), os.cpu_count() or 1))
         if not php:
             print("php not found: the syntax check was not measured")
     finally:

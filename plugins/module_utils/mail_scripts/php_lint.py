@@ -83,7 +83,8 @@ def lint_each(php, paths, timeout=60):
 
 def _lint_one(php, path, timeout):
     try:
-        completed = subprocess.run([php, "-d", "display_errors=stderr", "-l", path],
+        # -n: no php.ini, so no extension to load: compiling needs none, and it starts faster.
+        completed = subprocess.run([php, "-n", "-d", "display_errors=stderr", "-l", path],
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise PhpLintError("cannot run %s -l: %s" % (php, error))

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.php_source import (
     DYNAMIC_MARK,
     SELF_MARK,
@@ -88,3 +91,20 @@ def test_html_and_script_comments_are_blanked_in_markup():
 def test_xml_declaration_is_not_php():
     source = parse_php('<?xml version="1.0"?>\n<form action="a.php"></form>')
     assert '<form action="a.php">' in source.markup
+
+
+_PIECES = ["<?php ", "?>", "<?= ", "<?xml", "//", "#", "#[", "/*", "*/", "'", '"', "`", "\\", "<<<EOT\n", "EOT;",
+           "<<<'X'\n", "X\n", "\n", " ", "mail(", "<form action=\"a.php\">", "</form>", "$_SERVER['PHP_SELF']",
+           "<!--", "-->", "<script>", "</script>", "é", "\r\n"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_any_text_keeps_its_offsets_and_lines_in_every_view(text):
+    source = parse_php(text)
+    newlines = [index for index, char in enumerate(text) if char == "\n"]
+    for view in (source.code, source.markup):
+        assert len(view) == len(text)
+        assert [index for index, char in enumerate(view) if char == "\n"] == newlines
+    for literal in source.strings:
+        assert text[literal.inner_offset:literal.inner_offset + len(literal.raw)] == literal.raw

@@ -167,3 +167,18 @@ def test_include_cycles_terminate(tmp_path):
     result = run_audit(str(tmp_path))
     assert result["mail_scripts"] == ["a.php", "b.php"]
     assert result["forms"][0]["handler"] == "a.php"
+
+
+def test_recaptcha_v3_page_and_google_client_in_the_handler(tmp_path):
+    write(tmp_path, {
+        "contact.html": '<script src="https://www.google.com/recaptcha/api.js?render=k"></script>\n'
+                        '<form id="f" method="post" action="send.php"><input type="hidden" name="g-recaptcha-response">'
+                        '</form>\n<script>grecaptcha.ready(function () {\n'
+                        '  grecaptcha.execute("k", {action: "contact"}).then(function (t) { /* fill */ });\n});</script>\n',
+        "send.php": "<?php\nrequire __DIR__ . '/lib/captcha.php';\nif (human()) { wp_mail('a@example.org', 's', 'b'); }\n",
+        "lib/captcha.php": "<?php\nfunction human() {\n  $r = new \\ReCaptcha\\ReCaptcha(getenv('KEY'));\n"
+                           "  return $r->verify($_POST['g-recaptcha-response'])->isSuccess();\n}\n",
+    })
+    result = run_audit(str(tmp_path))
+    assert triples(result) == [("contact.html", 2, "form_sends_mail"), ("send.php", 3, "mail_send")]
+    assert (result["forms"][0]["captcha"], result["forms"][0]["verified_by"]) == ("recaptcha", "recaptcha")

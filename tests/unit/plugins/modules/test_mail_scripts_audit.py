@@ -46,9 +46,10 @@ def test_php_lint_auto_uses_the_hosts_php(run_module):
     assert result["php_lint"] is True and result["summary"]["php_syntax_error"] == 1
 
 
-def test_php_lint_false_never_runs_php(run_module):
+@pytest.mark.parametrize("php_lint", ["false", False])
+def test_php_lint_false_never_runs_php(run_module, php_lint):
     result, _failed = run_module(mail_scripts_audit.main, {"path": str(DOCROOTS / "syntax_error"),
-                                                           "php_lint": "false"})
+                                                           "php_lint": php_lint})
     assert result["php_lint"] is False and result["summary"]["php_syntax_error"] == 0
 
 

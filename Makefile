@@ -34,10 +34,12 @@ collection-link:
 	mkdir -p $(dir $(COLL_PATH))
 	ln -sfn $(CURDIR) $(COLL_PATH)
 
-# Debian tools the tests use: php-cli (form guard, mail() end to end), chromium (report rendering).
+# Debian tools the tests use: php-cli and php-cgi (form guard, mail() end to end; php-cgi reads .user.ini as
+# OVH's PHP does), chromium (report rendering).
 system-deps:
 	missing=""
 	command -v php >/dev/null || missing="$$missing php-cli"
+	command -v php-cgi >/dev/null || missing="$$missing php-cgi"
 	command -v chromium >/dev/null || missing="$$missing chromium"
 	if [ -n "$$missing" ]; then
 	  echo "installing:$$missing"
@@ -85,8 +87,9 @@ integration: setup
 molecule: setup
 	echo "molecule: not yet"
 
+## demo: the main job on a simulated fleet of 40 hostings in mixed states, with 30 days of history
 demo: setup
-	echo "demo: not yet"
+	tests/utils/with_simulator.sh --fleet 40 --profile mixed --seed 7 --action-delay 1 -- demo/run.sh
 
 clean:
 	rm -rf $(VENV) $(COLL_ROOT) tests/output

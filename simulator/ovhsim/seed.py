@@ -39,7 +39,9 @@ def seed_fleet(model, count: int, profile: str = "mixed", seed: int = 0) -> list
             continue
         labels.add(label)
         state = states[len(names)]
-        hosting = _history(rng, name, state, now)
+        # Each hosting draws its history from its own generator: how much history there is depends on the
+        # time of day, and must not shift the names and states of the hostings after it.
+        hosting = _history(random.Random(f"{seed}:{label}"), name, state, now)
         model.hostings[name] = hosting
         model.dirty.add(name)
         names.append(name)

@@ -54,6 +54,16 @@ def test_same_seed_same_fleet_and_seeding_again_adds_new_names():
         assert len(more) == 5 and not set(more) & set(names)
 
 
+def test_same_seed_same_names_and_states_at_any_time_of_day():
+    with running_simulator() as morning, running_simulator() as evening:
+        evening.admin("POST", "/_sim/clock/advance", {"seconds": 13 * 3600 + 17 * 60})
+        fleets = []
+        for sim in (morning, evening):
+            names = sim.admin("POST", "/_sim/seed", {"fleet": 12, "seed": 4})["service_names"]
+            fleets.append([(name, sim.client().get(f"/hosting/web/{name}/email")["state"]) for name in names])
+        assert fleets[0] == fleets[1]
+
+
 @pytest.mark.parametrize("text, seconds", [("90", 90), ("90s", 90), ("15m", 900), ("24h", 86400), ("3d", 259200),
                                            ("1h30m", 5400), ("0.5h", 1800)])
 def test_durations(text, seconds):

@@ -20,6 +20,10 @@ def simulator():
 def sim(simulator):
     simulator.admin("POST", "/_sim/reset")
     simulator.admin("POST", "/_sim/config", {"action_delay": 0})
+    # Start each test just past an hour (Paris hours are whole UTC hours): no hourly quota or midnight reset of
+    # sentToday falls inside it.
+    timestamp = simulator.admin("GET", "/_sim/clock")["timestamp"]
+    simulator.admin("POST", "/_sim/clock/advance", {"seconds": 3600 - int(timestamp) % 3600 + 5})
     return simulator
 
 

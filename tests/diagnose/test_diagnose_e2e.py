@@ -6,6 +6,7 @@ The one-shot test script must be gone after every run."""
 from __future__ import annotations
 
 import re
+import sys
 import urllib.parse
 
 SHOP = "shop-1.cluster021.hosting.ovh.net"
@@ -49,7 +50,10 @@ def test_php_mail_moves_sent_today_by_exactly_one(sim, site):
 def test_healthy_hosting_counts_the_test_mail(sim, site):
     create(sim, SHOP, sent_today=3, email=ME)
     shop = site("shop", SHOP)
-    run, verdict = shop.diagnose(test_send_to=ME)
+    # The site's files on an inventory host of their own (reached locally here, over SSH in real life).
+    inventory = shop.workdir / "inventory.ini"
+    inventory.write_text(f"web1 ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    run, verdict = shop.diagnose("-i", str(inventory), site_host="web1", test_send_to=ME)
 
     assert run.rc == 0, run
     assert shop.hosting()["sent_today"] == 4
@@ -62,6 +66,7 @@ def test_healthy_hosting_counts_the_test_mail(sim, site):
     assert verdict["recommendation"]["action"] is None and verdict["fix"] is None
     assert "PHP mail() works" in verdict["next_steps"][0]
     assert f"{SHOP}: ok (Enabled): sends; test mail counted" in run.output
+    assert "ok: [web1] => {" in run.output, "the play did not run on the site's host"
     assert shop.test_scripts() == set()
 
 
@@ -169,6 +174,22 @@ def test_failed_test_send_still_removes_the_script(sim, site):
     assert (deployed.group(1), removed.group(1)) == ("changed", "changed"), "the always block did not delete the script"
     assert shop.test_scripts() == set()
     assert shop.hosting()["sent_today"] == 0
+
+
+def test_mail_over_the_hourly_quota_is_not_counted_in_time(sim, site):
+    create(sim, SHOP, email=ME)
+    sim.admin("POST", "/_sim/send", {"service_name": SHOP, "count": 100})  # the PERSO offer's hourly quota
+    shop = site("shop", SHOP)
+    run, verdict = shop.diagnose(test_send_to=ME, test_send_timeout=2)
+
+    assert run.rc == 0, run
+    assert verdict["test_send"] | {"detail": None} == {
+        "to": ME, "result": "not_counted", "mail_returned": True, "sent_today_before": 100, "sent_today_after": 100,
+        "counted": 0, "detail": None}
+    assert verdict["healthy"] is False and verdict["state"] == "ok"
+    assert any("hourly quota" in step for step in verdict["next_steps"])
+    assert ledger(sim, SHOP)["queued"] == 1, "the test mail should wait for the next hour"
+    assert shop.test_scripts() == set()
 
 
 def test_bad_input_fails_before_any_call(sim, site):

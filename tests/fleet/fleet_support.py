@@ -56,7 +56,8 @@ class Fleet:
 
     def log_mark(self) -> int:
         """A position in the request log: ``since(mark)`` gives what came after."""
-        return _query_number(self.log()[-1]) if self.log() else 0
+        # the highest query id, not the last entry: entries are logged as answers complete, out of order
+        return max(map(_query_number, self.log()), default=0)
 
     def since(self, mark: int) -> list:
         return [entry for entry in self.log() if _query_number(entry) > mark]

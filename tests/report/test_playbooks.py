@@ -208,3 +208,13 @@ def test_plays_over_inventory_plugin_hosts_with_limit(fleet):
     report = fleet.run("report.yml", "-i", str(inventory))
     assert report.rc == 0, report
     assert {entry["service_name"] for entry in fleet.report()["hostings"]} == {target, other}
+
+
+def test_a_hosting_that_cannot_be_read_fails_alone(fleet):
+    target = fleet.hosting("shop-1")
+    missing = "gone-9.cluster021.hosting.ovh.net"
+    run = fleet.run("block.yml", hostings=f"{missing},{target}")
+    assert run.rc != 0, run
+    assert f"hosting {missing}: GET /hosting/web/{missing}/email failed (HTTP 404)" in run.output
+    assert run.recap()[missing]["failed"] == 1 and run.recap()[target]["failed"] == 0
+    assert fleet.state(target) == "ko"

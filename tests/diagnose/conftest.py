@@ -29,13 +29,13 @@ def sim(simulator):
 
 @pytest.fixture
 def site(sim, tmp_path):
-    """site(fixture_name, service_name): a copy of tests/fixtures/diagnose/<fixture_name> served by php -S."""
+    """site(fixture_name, service_name[, sendmail_service]): tests/fixtures/diagnose/<fixture_name> served by php -S."""
     if PHP is None:
         pytest.fail("php-cli is required (make system-deps installs it)")
     started = []
 
-    def serve(fixture_name, service_name):
-        started.append(Site(sim, tmp_path, fixture_name, service_name))
+    def serve(fixture_name, service_name, sendmail_service=None):
+        started.append(Site(sim, tmp_path, fixture_name, service_name, sendmail_service))
         return started[-1]
 
     yield serve

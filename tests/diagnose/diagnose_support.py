@@ -29,9 +29,10 @@ def free_port() -> int:
 
 
 class Site:
-    """tests/fixtures/diagnose/<fixture_name> copied to tmp_path/www and served on a free loopback port."""
+    """tests/fixtures/diagnose/<fixture_name> copied to tmp_path/www and served on a free loopback port; its mail()
+    goes to the hosting service_name (or sendmail_service, to break the path)."""
 
-    def __init__(self, sim, tmp_path: Path, fixture_name: str, service_name: str):
+    def __init__(self, sim, tmp_path: Path, fixture_name: str, service_name: str, sendmail_service: str | None = None):
         self.sim = sim
         self.workdir = tmp_path
         self.service_name = service_name
@@ -39,7 +40,7 @@ class Site:
         shutil.copytree(FIXTURES / fixture_name, self.docroot)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        sendmail = f"{OVHSIM} sendmail --service {service_name} --url {sim.admin_url} -t -i"
+        sendmail = f"{OVHSIM} sendmail --service {sendmail_service or service_name} --url {sim.admin_url} -t -i"
         self.log = (tmp_path / "php-server.log").open("w")
         self.server = subprocess.Popen(
             [PHP, "-S", f"127.0.0.1:{self.port}", "-t", str(self.docroot), "-d", "sendmail_path=" + sendmail],

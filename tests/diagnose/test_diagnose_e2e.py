@@ -87,7 +87,7 @@ def test_blocked_hosting_queues_the_test_mail_and_says_unblock_or_purge(sim, sit
         "fix_command": f"ansible-playbook mailops.ovh_hosting.diagnose -e hosting={SHOP} -e fix=true"}
     steps = "\n".join(verdict["next_steps"])
     assert f"ansible-playbook mailops.ovh_hosting.unblock -e hostings={SHOP}" in steps
-    assert f"ansible-playbook mailops.ovh_hosting.purge -e hostings={SHOP} -e confirm=true" in steps
+    assert f"ansible-playbook mailops.ovh_hosting.purge -e hostings={SHOP}" in steps
     assert "Recommended: ansible-playbook mailops.ovh_hosting.unblock" in run.output
     assert shop.test_scripts() == set()
 
@@ -105,7 +105,7 @@ def test_spam_hosting_needs_a_purge_and_an_answer_to_the_abuse_mail(sim, site):
     assert verdict["fix"]["applied"] is False and "confirm=true" in verdict["fix"]["outcome"]
     steps = "\n".join(verdict["next_steps"])
     assert "Answer the abuse e-mail" in steps
-    assert f"ansible-playbook mailops.ovh_hosting.purge -e hostings={SHOP} -e confirm=true" in steps
+    assert f"ansible-playbook mailops.ovh_hosting.purge -e hostings={SHOP}" in steps
     assert verdict["test_send"]["result"] == "queued"
     assert shop.test_scripts() == set()
 
@@ -155,6 +155,7 @@ def test_syntax_error_and_smtp_settings_are_named(sim, site):
     steps = "\n".join(verdict["next_steps"])
     assert "Fix the PHP syntax error in contact.php line 4" in steps
     assert "Remove the SMTP settings from devis.php" in steps
+    assert f"ansible-playbook mailops.ovh_hosting.forms -i localhost, -c local -e form_captcha_docroot={garage.docroot}" in steps
     assert "PHP syntax error(s); SMTP settings in devis.php" in verdict["summary"]
     assert garage.test_scripts() == set()
 
@@ -189,6 +190,18 @@ def test_mail_over_the_hourly_quota_is_not_counted_in_time(sim, site):
     assert verdict["healthy"] is False and verdict["state"] == "ok"
     assert any("hourly quota" in step for step in verdict["next_steps"])
     assert ledger(sim, SHOP)["queued"] == 1, "the test mail should wait for the next hour"
+    assert shop.test_scripts() == set()
+
+
+def test_mail_that_php_cannot_hand_over_is_named(sim, site):
+    create(sim, SHOP, email=ME)
+    shop = site("shop", SHOP, sendmail_service="unknown-9.cluster021.hosting.ovh.net")  # sendmail exits 75
+    run, verdict = shop.diagnose(test_send_to=ME, test_send_timeout=30)
+
+    assert run.rc == 0, run
+    assert (verdict["test_send"]["result"], verdict["test_send"]["mail_returned"]) == ("mail_failed", False)
+    assert any("mail() itself failed" in step for step in verdict["next_steps"])
+    assert verdict["healthy"] is False
     assert shop.test_scripts() == set()
 
 

@@ -171,8 +171,8 @@ def test_failed_test_send_still_removes_the_script(sim, site):
     assert "Call the test script over HTTP(S)" in verdict["test_send"]["detail"]
     assert verdict["healthy"] is False
     assert shop.test_scripts() == set()
-    outcomes = [re.search(rf"{task}\] \**\n(\w+):", run.output) for task in ("Deploy the one-shot test script",
-                                                                            "Remove the one-shot test script")]
+    tasks = ("Deploy the one-shot test script", "Remove the one-shot test script")
+    outcomes = [re.search(rf"{task}\] \**\n(\w+):", run.output) for task in tasks]
     assert [found and found.group(1) for found in outcomes] == ["changed", "changed"], "the script was not deployed, then deleted"
     assert shop.hosting()["sent_today"] == 0
 

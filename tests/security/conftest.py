@@ -1,0 +1,18 @@
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Security checks: least privilege, bad credentials, secrets kept out of every output, hostile service names,
+the simulator on loopback (tests/support runs the playbooks)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_TESTS = str(Path(__file__).resolve().parents[1])
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
+
+from support.playbooks import collections_root  # noqa: E402  (needs tests/ on the path, above)
+
+if collections_root() not in sys.path:
+    sys.path.insert(0, collections_root())

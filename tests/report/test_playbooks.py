@@ -149,6 +149,7 @@ def test_guard_blocks_a_hosting_bouncing_over_the_threshold_and_says_why(fleet):
     # The guard still holds on the next run: no UNBLOCK although the wanted state is unblocked.
     again = fleet.run("enforce.yml", **guard)
     assert again.rc == 0 and again.changed() == 0, again
+    assert "over 20.0%): kept blocked (ko)" in again.output
     assert fleet.state(bouncing) == "ko"
 
 

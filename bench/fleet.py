@@ -241,7 +241,7 @@ def main() -> None:
         def measure(label, concurrency, run, limited=True, repeat=args.repeat):
             """The best of ``repeat`` runs: other work on the machine only ever adds time."""
             seconds, calls = [], set()
-            for _ in range(repeat):
+            for dummy in range(repeat):
                 mark = bench.mark()
                 seconds.append(run())
                 calls.add(bench.signed_calls_since(mark))
@@ -256,7 +256,7 @@ def main() -> None:
         times = {}
         if "a" in args.phases:
             times["a"] = measure("(a) email_info, whole fleet in one task", args.concurrency, bench.fleet_task)
-            times["a0"] = min(bench.fleet_task_startup() for _ in range(args.repeat))
+            times["a0"] = min(bench.fleet_task_startup() for dummy in range(args.repeat))
         if "b" in args.phases:
             times["b"] = measure("(b) inventory plugin gathering", args.concurrency, bench.inventory_gathering)
         if "c" in args.phases:

@@ -115,7 +115,7 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 try:
-    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi
+    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi, resolve_endpoint
     from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts
     from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
     from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import gather
@@ -154,11 +154,20 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _query(self):
         """What decides the gathered data, minus credentials: a cache entry answers only the same query."""
         return {
-            "endpoint": self.get_option("endpoint"),
+            "endpoint": self._endpoint_url(),
             "pattern": self.get_option("pattern"),
             "with_email": self.get_option("with_email"),
             "with_details": self.get_option("with_details"),
         }
+
+    def _endpoint_url(self):
+        """The API URL, also when it comes from ovh.conf; None when it cannot be told (the read will say why)."""
+        if IMPORT_ERROR is not None:
+            return self.get_option("endpoint")
+        try:
+            return resolve_endpoint(self.get_option("endpoint"))[1]
+        except HostingApiError:
+            return self.get_option("endpoint")
 
     def _cached(self, cache_key, query):
         try:

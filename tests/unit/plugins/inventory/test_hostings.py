@@ -273,3 +273,18 @@ def test_secrets_reach_neither_cache_nor_hostvars(api, tmp_path, cached):
         assert SECRET not in text
         assert CONSUMER not in text
         assert "app-key" not in text
+
+
+def test_a_cache_entry_answers_only_its_own_endpoint(api, tmp_path, cached):
+    options, cache_dir = cached
+    other = "http://other.example.test/1.0"
+    api.get(other + "/auth/time", json=1764000000)
+    api.get(other + "/hosting/web", json=["solo.cluster099.hosting.ovh.net"])
+    api.get(other + "/hosting/web/solo.cluster099.hosting.ovh.net/email", json=EMAILS[sorted(EMAILS)[0]])
+    parse(write_config(tmp_path, **options))
+
+    inventory = parse(write_config(tmp_path, endpoint=other, **options))  # same file, another API
+
+    assert sorted(inventory.hosts) == ["solo.cluster099.hosting.ovh.net"]
+    assert [call.request.url for call in api.calls][-2:] == [
+        other + "/hosting/web", other + "/hosting/web/solo.cluster099.hosting.ovh.net/email"]

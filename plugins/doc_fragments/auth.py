@@ -36,7 +36,7 @@ options:
     type: str
   timeout:
     description:
-      - Seconds to wait for a connection and for each answer of the API.
+      - Seconds to wait for a connection and for each answer of the API; at most 86400.
     type: int
     default: 30
   retries:

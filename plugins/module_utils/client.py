@@ -13,6 +13,7 @@ shared by threads, and one error type, HostingApiError.
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
 import threading
@@ -41,10 +42,12 @@ from .service_name import hosting_path, service_name_problem
 
 NAMED_ENDPOINTS = ("ovh-eu", "ovh-ca", "ovh-us")
 _URL_ENDPOINT = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?/1\.0$")
+_KEY_TEXT = re.compile(r"^[\x21-\x7e]+$")  # what OVH issues as keys and secrets
 ACCEPTED_ENDPOINTS = "ovh-eu, ovh-ca, ovh-us, or an http(s)://host[:port]/1.0 URL (such as the simulator's)"
 
 BACKOFF_BASE = 1.0  # seconds; the n-th retry waits up to BACKOFF_BASE * 2**(n-1), at most BACKOFF_CAP
 BACKOFF_CAP = 30.0
+MAX_TIMEOUT = 86400  # a day; far larger values overflow the socket layer's clock (OverflowError)
 RETRY_AFTER_CAP = 300.0  # a Retry-After longer than this is not worth holding a playbook for
 
 
@@ -112,11 +115,13 @@ class HostingApi:
                  jitter=None):
         if not HAS_OVH:
             raise HostingApiError("the python library 'ovh' is required (pip install ovh)")
-        if timeout is None or timeout <= 0:
-            raise HostingApiError("timeout must be a positive number of seconds, got %r" % (timeout,))
+        if timeout is None or not 0 < timeout <= MAX_TIMEOUT:
+            raise HostingApiError(
+                "timeout must be a positive number of seconds, at most %d, got %r" % (MAX_TIMEOUT, timeout)
+            )
         if retries is None or retries < 0:
             raise HostingApiError("retries must be 0 or more, got %r" % (retries,))
-        if rate_limit is not None and rate_limit <= 0:
+        if rate_limit is not None and not (math.isfinite(rate_limit) and rate_limit > 0):
             raise HostingApiError(
                 "rate_limit must be a positive number of requests per second (or unset), got %r" % (rate_limit,)
             )
@@ -136,6 +141,16 @@ class HostingApi:
                 "consumer_key as options, as OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY, "
                 "or in the [%s] section of ovh.conf" % (self.endpoint, error, self.endpoint)
             )
+        for option, value in (("application_key", self._client._application_key),
+                              ("application_secret", self._client._application_secret),
+                              ("consumer_key", self._client._consumer_key)):
+            # Sent as HTTP headers (or signed into one): a space, a control character or a non-ASCII letter
+            # would fail inside the HTTP library, or be retried as a connection error.
+            if value and not _KEY_TEXT.match(str(value)):
+                raise HostingApiError(
+                    "%s is not an OVH key: expected printable ASCII characters without spaces (the value is "
+                    "not shown)" % option
+                )
         if self._client._oauth2 is None and not self._client._consumer_key:
             raise HostingApiError(
                 "no OVH consumer key for %s: set the consumer_key option, OVH_CONSUMER_KEY, or consumer_key in the "

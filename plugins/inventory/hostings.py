@@ -114,15 +114,11 @@ import sys
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-try:
-    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi, resolve_endpoint
-    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts
-    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
-    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import gather
-except ImportError as exc:  # the ovh client is missing on the controller
-    IMPORT_ERROR = exc
-else:
-    IMPORT_ERROR = None
+# client.py guards its import of ovh: without it, HostingApi() raises a HostingApiError that says to install it.
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HAS_OVH, HostingApi, resolve_endpoint
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import gather
 
 CONFIG_SUFFIXES = (".ovh_hostings.yml", ".ovh_hostings.yaml")
 # Bumped when the cached layout changes, so an old cache is a miss rather than a crash.
@@ -162,7 +158,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _endpoint_url(self):
         """The API URL, also when it comes from ovh.conf; None when it cannot be told (the read will say why)."""
-        if IMPORT_ERROR is not None:
+        if not HAS_OVH:
             return self.get_option("endpoint")
         try:
             return resolve_endpoint(self.get_option("endpoint"))[1]
@@ -187,9 +183,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def _gather(self, query):
         """``{service_name: {"email": facts | None, "hosting": dict | None, "errors": [str]}}``."""
-        if IMPORT_ERROR is not None:
-            raise AnsibleParserError("%s needs the python 'ovh' client on the controller: %s"
-                                     % (self.NAME, IMPORT_ERROR))
         concurrency = self.get_option("concurrency")
         if concurrency < 1:
             raise AnsibleParserError("concurrency must be 1 or more, got %d" % concurrency)

@@ -288,3 +288,15 @@ def test_a_cache_entry_answers_only_its_own_endpoint(api, tmp_path, cached):
     assert sorted(inventory.hosts) == ["solo.cluster099.hosting.ovh.net"]
     assert [call.request.url for call in api.calls][-2:] == [
         other + "/hosting/web", other + "/hosting/web/solo.cluster099.hosting.ovh.net/email"]
+
+
+def test_without_the_ovh_client_the_source_fails_saying_so(api, tmp_path, monkeypatch):
+    from ansible_collections.mailops.ovh_hosting.plugins.inventory import hostings
+    from ansible_collections.mailops.ovh_hosting.plugins.module_utils import client
+
+    monkeypatch.setattr(client, "HAS_OVH", False)
+    monkeypatch.setattr(hostings, "HAS_OVH", False)
+
+    with pytest.raises(AnsibleParserError, match=re.escape("the python library 'ovh' is required")):
+        parse(write_config(tmp_path))
+    assert calls(api) == []

@@ -61,8 +61,9 @@ simulator-test: setup
 	$(PYTEST) simulator/tests tests/sim
 
 # End to end on loopback: inventory and fleet, report rendering in Chromium, playbooks, the form guard under
-# php -S, the diagnose playbook with PHP mail() wired to the simulator, the execution environment definition.
-E2E_TESTS := tests/fleet tests/report tests/forms tests/diagnose tests/ee
+# php -S, the diagnose playbook with PHP mail() wired to the simulator, the execution environment definition,
+# the built tarball.
+E2E_TESTS := tests/fleet tests/report tests/forms tests/diagnose tests/ee tests/packaging
 e2e: setup
 	$(PYTEST) $(E2E_TESTS)
 

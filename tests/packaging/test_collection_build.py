@@ -39,7 +39,8 @@ def test_tarball_leaves_out_the_tooling(installed):
     for member in ("plugins/modules/email.py", "plugins/inventory/hostings.py", "meta/runtime.yml",
                    "roles/email_report/templates/index.html.j2", "playbooks/report.yml", "README.md"):
         assert member in names
-    for prefix in ("simulator/", "bench/", "tests/output/", ".venv/", ".ci/", "Makefile"):
+    for prefix in ("simulator/", "bench/", "demo/", "report/", "tests/output/", ".venv/", ".ansible/", ".ci/",
+                   "Makefile"):
         assert not any(name.startswith(prefix) for name in names), prefix
 
 

@@ -9,7 +9,7 @@ name: hostings
 short_description: OVHcloud web hostings as hosts, grouped by the state of their script e-mails
 version_added: 0.1.0
 author:
-  - mailops maintainers
+  - mailops maintainers (@mailops)
 description:
   - Every web hosting of the OVH account (C(GET /hosting/web)) becomes an Ansible host named by its service name,
     with C(ansible_connection=local), so plays run the collection's API modules from the controller, per hosting.
@@ -88,7 +88,7 @@ EXAMPLES = r"""
 # demo.ovh_hostings.yml: every hosting, grouped by e-mail state; credentials from OVH_* or ovh.conf
 plugin: mailops.ovh_hosting.hostings
 
-# ---
+---
 # Only one cluster, cached for an hour, gentle on the API, plus a group per offer and a bouncing group.
 plugin: mailops.ovh_hosting.hostings
 pattern: "*.cluster021.hosting.ovh.net"

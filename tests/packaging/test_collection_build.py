@@ -32,7 +32,7 @@ def installed(tmp_path_factory):
 
 
 def test_tarball_leaves_out_the_tooling(installed):
-    tarball, _, _ = installed
+    tarball = installed[0]
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
     assert "galaxy.yml" not in names and "MANIFEST.json" in names
@@ -47,7 +47,7 @@ def test_tarball_leaves_out_the_tooling(installed):
 @pytest.mark.parametrize("plugin_type, names", [("module", MODULES), ("inventory", ["hostings"]),
                                                 ("filter", FILTERS)])
 def test_ansible_doc_renders_from_the_installed_copy(installed, plugin_type, names):
-    _, path, env = installed
+    path, env = installed[1:]
     for name in names:
         result = subprocess.run([BIN / "ansible-doc", "-t", plugin_type, f"mailops.ovh_hosting.{name}"],
                                 env=env, capture_output=True, text=True, check=False)
@@ -57,7 +57,7 @@ def test_ansible_doc_renders_from_the_installed_copy(installed, plugin_type, nam
 
 
 def test_action_group_lists_every_api_module(installed):
-    _, path, _ = installed
+    path = installed[1]
     runtime = (path / "meta" / "runtime.yml").read_text(encoding="utf-8")
     for module in ("email", "email_info", "hosting_info"):
         assert f"- {module}\n" in runtime

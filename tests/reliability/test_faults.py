@@ -26,9 +26,9 @@ OPS = "ops@example.com"
 QUEUED = 4  # mails each blocked hosting holds
 # What each group starts in, and what enforce.yml wishes for it.
 GROUPS = {"to_block": ("ok", "blocked"), "to_unblock": ("ko", "unblocked"), "to_purge": ("spam", "purged")}
-# The client's settings for these runs: a short timeout so that latency spikes exceed it, more retries than
-# the default because a third of the calls fail.
-CLIENT = {"ovh_timeout": 1, "ovh_retries": 7, "ovh_rate_limit": 50}
+# The client's settings for these runs: a short timeout so that latency spikes exceed it, one retry more than
+# the default because a third of the calls fail (a call then fails 6 times in a row about once in 300).
+CLIENT = {"ovh_timeout": 1, "ovh_retries": 5, "ovh_rate_limit": 50}
 
 # First matching rule decides. About 30% of the calls answer 5xx on every route; the rest of the faults on top.
 FAULTS = {"seed": 7, "rules": [
@@ -38,7 +38,7 @@ FAULTS = {"seed": 7, "rules": [
      "apply_then_fail_rate": 0.15, "jitter_ms": 1200},
     {"route": "/hosting/web/*/email", "method": "GET", "error_rate": 0.25, "error_status": 502, "html_errors": True,
      "reset_rate": 0.05, "jitter_ms": 1100},
-    {"method": "GET", "error_rate": 0.3, "error_status": 500, "reset_rate": 0.05, "jitter_ms": 1200},
+    {"method": "GET", "error_rate": 0.3, "error_status": 500, "reset_rate": 0.03, "jitter_ms": 1100},
 ]}
 BURST = {"rate_429": 0.8, "retry_after": 1}
 
@@ -80,7 +80,7 @@ def scenario(tmp_path_factory):
                 sim.admin("POST", "/_sim/flag-spam", {"service_name": name})
             groups.setdefault(group, ([], {"email_policy_state": wished}))[0].append(name)
         inventory = write_inventory(workdir / "fleet.yml", groups, email_policy_report_recipient=OPS)
-        yield sim, Ansible(workdir, dict(sim.credentials, endpoint=sim.url), forks=16), inventory, groups
+        yield sim, Ansible(workdir, dict(sim.credentials, endpoint=sim.url), forks=20), inventory, groups
 
 
 def undone(run, names):
@@ -111,20 +111,17 @@ def test_enforce_under_faults_converges_or_names_what_is_left(scenario):
     assert sum(1 for entry in log if entry["fault"] is None and entry["status"] >= 500) == 0
     left = undone(first, names) if first.rc else set()
     assert first.rc == 0 or left, first
-    assert first.changed() == FLEET - len(left) or first.rc, first
+    assert FLEET - len(left) <= first.changed() <= FLEET, first
 
+    # The next run changes what the first left undone, if anything, and nothing else.
+    mark = len(sim.admin("GET", "/_sim/requests"))
     second = ansible.playbook(PLAYBOOKS / "enforce.yml", "-i", inventory, extra_vars=CLIENT)
     assert second.rc == 0, second
     assert_no_traceback(second.output)
     assert {host for host, counts in second.recap().items() if counts["changed"]} <= left, second
-    assert second.changed() <= len(left)
-
-    third_mark = len(sim.admin("GET", "/_sim/requests"))
-    third = ansible.playbook(PLAYBOOKS / "enforce.yml", "-i", inventory, extra_vars=CLIENT) if left else second
-    assert third.rc == 0 and third.changed() == 0, third
-    if left:
-        written = [entry for entry in sim.admin("GET", "/_sim/requests")[third_mark:] if entry["method"] != "GET"]
-        assert written == []
+    written = {entry["path"].split("/")[3] for entry in sim.admin("GET", "/_sim/requests")[mark:]
+               if entry["method"] != "GET"}
+    assert written <= left, written
 
     client = sim.client()
     for group, (hosts, _vars) in groups.items():
@@ -146,7 +143,8 @@ def test_report_under_faults_covers_the_fleet_or_names_what_it_could_not_read(sc
     sim, ansible, inventory, groups = scenario
     names = sorted(name for hosts, _vars in groups.values() for name in hosts)
     report_dir = ansible.workdir / "report"
-    options = dict(CLIENT, email_report_dir=str(report_dir))
+    # One email_info task reads the fleet; its threads mostly wait out back-offs, so many of them.
+    options = dict(CLIENT, email_report_dir=str(report_dir), email_report_concurrency=24)
     sim.admin("POST", "/_sim/faults", FAULTS)
     mark = len(sim.admin("GET", "/_sim/requests"))
     try:

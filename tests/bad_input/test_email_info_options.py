@@ -5,22 +5,24 @@
 from __future__ import annotations
 
 from ansible.module_utils.common.validation import check_type_list
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.mailops.ovh_hosting.plugins.modules import email_info
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import service_name_problem
 
-from conftest import HOSTILE, PROPERTY, TEXT, RecordedApi, assert_refused_clearly
+from hostile_values import HOSTILE, PROPERTY, TEXT, RecordedApi, assert_refused_clearly
 from ovh_api_mock import CREDENTIALS
 
 OPTIONS = ["service_name", "service_names", "bounces", "volumes", "concurrency", "timeout", "retries", "rate_limit",
            "endpoint", "application_key", "application_secret", "consumer_key"]
 
 
+@pytest.mark.usefixtures("fake_time")  # back-offs and waits take no real time
 @PROPERTY
 @given(option=st.sampled_from(OPTIONS), value=HOSTILE)
-def test_a_hostile_option_is_refused_before_any_call_or_read_correctly(run_module, fake_time, option, value):
+def test_a_hostile_option_is_refused_before_any_call_or_read_correctly(run_module, option, value):
     args = dict(CREDENTIALS, bounces=5, volumes=True)
     args[option] = value
     with RecordedApi() as api:
@@ -40,9 +42,10 @@ def test_a_hostile_option_is_refused_before_any_call_or_read_correctly(run_modul
     assert all(entry["state"] == "ok" and entry["sending"] for entry in result["hostings"])
 
 
+@pytest.mark.usefixtures("fake_time")  # back-offs and waits take no real time
 @PROPERTY
 @given(names=st.lists(TEXT, max_size=6))
-def test_service_names_all_valid_or_refused_naming_each_bad_one(run_module, fake_time, names):
+def test_service_names_all_valid_or_refused_naming_each_bad_one(run_module, names):
     with RecordedApi() as api:
         result, failed = run_module(email_info.main, dict(CREDENTIALS, service_names=names))
     bad = [name for name in names if service_name_problem(name)]

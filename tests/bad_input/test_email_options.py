@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.mailops.ovh_hosting.plugins.modules import email as email_module
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import service_name_problem
 
-from conftest import HOSTILE, PROPERTY, RecordedApi, assert_refused_clearly
+from hostile_values import HOSTILE, PROPERTY, RecordedApi, assert_refused_clearly
 from ovh_api_mock import CREDENTIALS
 
 SN = RecordedApi.NAMES[0]
@@ -24,9 +25,10 @@ def base_args():
     return dict(CREDENTIALS, service_name=SN, state="blocked", report_recipient="ops@example.com", wait=False)
 
 
+@pytest.mark.usefixtures("fake_time")  # back-offs and waits take no real time
 @PROPERTY
 @given(option=st.sampled_from(OPTIONS), value=HOSTILE)
-def test_a_hostile_option_is_refused_before_any_call_or_acted_on_correctly(run_module, fake_time, option, value):
+def test_a_hostile_option_is_refused_before_any_call_or_acted_on_correctly(run_module, option, value):
     args = base_args()
     args[option] = value
     with RecordedApi() as api:
@@ -43,9 +45,10 @@ def test_a_hostile_option_is_refused_before_any_call_or_acted_on_correctly(run_m
     assert result["changed"] == bool(result["actions"]) or result["email"]["report_recipient"] is not None
 
 
+@pytest.mark.usefixtures("fake_time")  # back-offs and waits take no real time
 @PROPERTY
 @given(address=st.one_of(st.text(max_size=300), st.emails()))
-def test_report_recipient_is_an_address_or_refused_before_any_call(run_module, fake_time, address):
+def test_report_recipient_is_an_address_or_refused_before_any_call(run_module, address):
     args = dict(base_args(), report_recipient=address)
     del args["state"]
     with RecordedApi() as api:

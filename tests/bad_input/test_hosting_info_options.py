@@ -6,21 +6,23 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ansible_collections.mailops.ovh_hosting.plugins.modules import hosting_info
 
-from conftest import HOSTILE, PROPERTY, TEXT, RecordedApi, assert_refused_clearly
+from hostile_values import HOSTILE, PROPERTY, TEXT, RecordedApi, assert_refused_clearly
 from ovh_api_mock import CREDENTIALS
 
 OPTIONS = ["pattern", "details", "concurrency", "timeout", "retries", "rate_limit", "endpoint", "application_key",
            "application_secret", "consumer_key"]
 
 
+@pytest.mark.usefixtures("fake_time")  # back-offs and waits take no real time
 @PROPERTY
 @given(option=st.sampled_from(OPTIONS), value=HOSTILE)
-def test_a_hostile_option_is_refused_before_any_call_or_listed_correctly(run_module, fake_time, option, value):
+def test_a_hostile_option_is_refused_before_any_call_or_listed_correctly(run_module, option, value):
     args = dict(CREDENTIALS)
     args[option] = value
     with RecordedApi() as api:
@@ -33,9 +35,10 @@ def test_a_hostile_option_is_refused_before_any_call_or_listed_correctly(run_mod
     assert set(names) <= set(RecordedApi.NAMES) and names == sorted(names)
 
 
+@pytest.mark.usefixtures("fake_time")  # back-offs and waits take no real time
 @PROPERTY
 @given(pattern=TEXT)
-def test_any_pattern_filters_like_fnmatchcase(run_module, fake_time, pattern):
+def test_any_pattern_filters_like_fnmatchcase(run_module, pattern):
     with RecordedApi():
         result, failed = run_module(hosting_info.main, dict(CREDENTIALS, pattern=pattern))
     assert not failed, result

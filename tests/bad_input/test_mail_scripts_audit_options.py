@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.mailops.ovh_hosting.plugins.modules import mail_scripts_audit
 
-from conftest import HOSTILE, PROPERTY, TEXT, RecordedApi, assert_refused_clearly
+from hostile_values import HOSTILE, PROPERTY, TEXT, RecordedApi, assert_refused_clearly
 
 DOCROOT = Path(__file__).resolve().parents[1] / "fixtures" / "docroots" / "contact_form"
 OPTIONS = ["path", "exclude", "max_file_size", "php_lint"]

@@ -26,8 +26,8 @@ def simulator():
 
 def run(sim, workdir, credentials, playbook, **extra_vars):
     ansible = Ansible(workdir, dict(credentials, endpoint=sim.url))
-    return ansible.playbook(PLAYBOOKS / playbook, extra_vars=dict({"email_report_dir": str(workdir / "report")},
-                                                                   **extra_vars))
+    extra_vars = dict({"email_report_dir": str(workdir / "report")}, **extra_vars)
+    return ansible.playbook(PLAYBOOKS / playbook, extra_vars=extra_vars)
 
 
 def writes(sim, since):

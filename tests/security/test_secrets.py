@@ -11,8 +11,6 @@ searched for them.
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 from ovhsim.testing import running_simulator

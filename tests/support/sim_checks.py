@@ -15,7 +15,8 @@ import yaml
 
 _REQUEST = re.compile(r"^/hosting/web/([^/]+)/email/request$")
 # What an unexpected Python error looks like in ansible-playbook's output, at any verbosity.
-TRACEBACK_MARKERS = ("Traceback (most recent call last)", "MODULE FAILURE", "An exception occurred during task execution")
+TRACEBACK_MARKERS = ("Traceback (most recent call last)", "MODULE FAILURE",
+                     "An exception occurred during task execution")
 
 
 def applied_actions(log: list) -> collections.Counter:

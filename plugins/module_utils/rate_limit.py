@@ -27,17 +27,26 @@ class RateLimiter:
         self._sleep = sleep or time.sleep
         self._lock = threading.Lock()
         self._next_slot = None
+        self._pauses = 0  # how many pauses were asked for: a caller that slept through a new one must wait it out
 
     def acquire(self) -> float:
         """Wait for this caller's slot; return the seconds waited."""
-        with self._lock:
-            now = self._clock()
-            slot = now if self._next_slot is None else max(now, self._next_slot)
-            self._next_slot = slot + self._interval
-        delay = slot - now
-        if delay > 0:
-            self._sleep(delay)
-        return delay
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                slot = now if self._next_slot is None else max(now, self._next_slot)
+                self._next_slot = slot + self._interval
+                pauses_seen = self._pauses
+            delay = slot - now
+            if delay > 0:
+                self._sleep(delay)
+                waited += delay
+            with self._lock:
+                if self._pauses == pauses_seen:
+                    return waited
+            # A 429 paused the client while this caller slept toward a slot reserved before it: that slot is
+            # void, take one after the pause.
 
     def pause(self, seconds: float) -> None:
         """No request from any thread before ``seconds`` from now (the server asked to slow down)."""
@@ -45,3 +54,4 @@ class RateLimiter:
             until = self._clock() + max(0.0, seconds)
             if self._next_slot is None or self._next_slot < until:
                 self._next_slot = until
+            self._pauses += 1

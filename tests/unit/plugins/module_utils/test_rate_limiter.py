@@ -91,3 +91,20 @@ def test_pause_never_shortens_a_longer_pause(fake_time):
 def test_rate_must_be_positive(rate):
     with pytest.raises(ValueError, match="positive number of requests per second"):
         RateLimiter(rate)
+
+
+def test_a_caller_sleeping_toward_its_slot_waits_out_a_pause_that_arrives_meanwhile(fake_time):
+    limiter = RateLimiter(1.0)
+    limiter.acquire()
+    real_sleep = fake_time.sleep
+
+    def sleep_while_another_thread_gets_a_429(seconds):
+        real_sleep(seconds)
+        if len(fake_time.sleeps) == 1:
+            limiter.pause(30)  # at 1001.0, while this caller was on its way to its slot at 1001.0
+
+    limiter._sleep = sleep_while_another_thread_gets_a_429  # pylint: disable=protected-access
+    start = fake_time.now
+    waited = limiter.acquire()
+    assert fake_time.sleeps == [1.0, 30.0]
+    assert waited == 31.0 and fake_time.now == start + 31.0

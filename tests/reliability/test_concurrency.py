@@ -1,10 +1,14 @@
 # Copyright (c) mailops.ovh_hosting contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Two enforce.yml runs at once with opposite wishes on the same hostings: neither crashes, every hosting ends in
-one of the two wished states, no mail is lost; a request that meets another one pending (409) fails clearly."""
+one of the two wished states, no mail is lost; a request that meets another one pending (409) fails clearly.
+
+A run whose change the other undoes before reading it back waits for it until ``email_policy_wait_timeout``
+and then fails saying what it saw: the runs here set it to 15 s."""
 
 from __future__ import annotations
 
+import collections
 import re
 
 from ovhsim.testing import running_simulator
@@ -13,6 +17,7 @@ from support.playbooks import PLAYBOOKS, Ansible
 from support.sim_checks import applied_actions, assert_ledger_holds, assert_no_traceback
 
 QUEUED = 3
+WAIT = 15
 
 
 def test_opposite_runs_at_the_same_time(tmp_path):
@@ -25,17 +30,23 @@ def test_opposite_runs_at_the_same_time(tmp_path):
             names.append(name)
         ansible = Ansible(tmp_path, dict(sim.credentials, endpoint=sim.url))
         wishes = {"blocked": ("ko", "bounce", "spam"), "unblocked": ("ok", "force")}
+        # A change the other run undoes before this one reads it back is seen only as a wait that runs out.
         started = {wish: ansible.start(PLAYBOOKS / "enforce.yml", extra_vars={
-            "hostings": names, "email_policy_state": wish, "ovh_timeout": 5}) for wish in wishes}
+            "hostings": names, "email_policy_state": wish, "email_policy_wait_timeout": WAIT, "ovh_timeout": 5})
+            for wish in wishes}
         runs = {wish: Ansible.finish(process) for wish, process in started.items()}
 
         for wish, run in runs.items():
             assert_no_traceback(run.output)
             assert run.recap(), run
-            for host in run.failed_hosts():  # a conflict or a refusal, named with its hosting and its cause
-                assert re.search(r"fatal: \[%s.*hosting %s: .*failed \(HTTP (409|403)" % (
-                    re.escape(host), re.escape(host)), run.output), run
+            for host in run.failed_hosts():  # a conflict, a refusal or an undone change, named with its cause
+                cause = r"(.*failed \(HTTP (409|403)|timed out after %d s waiting)" % WAIT
+                assert re.search(r"fatal: \[%s.*hosting %s: %s" % (re.escape(host), re.escape(host), cause),
+                                 run.output), run
         states = {name: sim.admin("GET", "/_sim/hostings/%s" % name)["state"] for name in names}
+        print("opposite runs: failed hosts %s, changed %s, end states %s" % (
+            {wish: len(run.failed_hosts()) for wish, run in runs.items()},
+            {wish: run.changed() for wish, run in runs.items()}, dict(collections.Counter(states.values()))))
         assert set(states.values()) <= {"ok", "ko"}, states
         # Each run asks at most once per hosting.
         assert max(applied_actions(sim.admin("GET", "/_sim/requests")).values()) <= 2
@@ -54,6 +65,8 @@ def test_a_request_meeting_one_pending_is_reported_as_a_conflict(tmp_path):
         run = ansible.playbook(PLAYBOOKS / "block.yml", extra_vars={"hostings": name})
         assert run.rc != 0, run
         assert_no_traceback(run.output)
-        assert re.search(r"hosting %s: POST /hosting/web/%s/email/request failed \(HTTP 409\): A BLOCK request is already in progress.*"
-                         r"\[OVH query id [^\]]+\]" % (re.escape(name), re.escape(name)), run.output), run
+        quoted = re.escape(name)
+        conflict = (r"hosting %s: POST /hosting/web/%s/email/request failed \(HTTP 409\): "
+                    r"A BLOCK request is already in progress.*\[OVH query id [^\]]+\]" % (quoted, quoted))
+        assert re.search(conflict, run.output), run
         assert applied_actions(sim.admin("GET", "/_sim/requests")) == {name: 1}

@@ -54,8 +54,8 @@ class Bursts(threading.Thread):
 
     def run(self):
         while not self.stopped.wait(self.period - self.length):
-            self.sim.admin("POST", "/_sim/faults", {"seed": FAULTS["seed"] + self.count,
-                                                   "rules": [dict(BURST, route="/hosting/web/*")]})
+            burst = {"seed": FAULTS["seed"] + self.count, "rules": [dict(BURST, route="/hosting/web/*")]}
+            self.sim.admin("POST", "/_sim/faults", burst)
             self.count += 1
             self.stopped.wait(self.length)
             self.sim.admin("POST", "/_sim/faults", FAULTS)
@@ -112,6 +112,8 @@ def test_enforce_under_faults_converges_or_names_what_is_left(scenario):
     left = undone(first, names) if first.rc else set()
     assert first.rc == 0 or left, first
     assert FLEET - len(left) <= first.changed() <= FLEET, first
+    print("enforce under faults: %d requests, faults %s, 429 bursts %d, hostings left undone %d"
+          % (len(log), dict(seen), bursts.count, len(left)))
 
     # The next run changes what the first left undone, if anything, and nothing else.
     mark = len(sim.admin("GET", "/_sim/requests"))
@@ -155,6 +157,7 @@ def test_report_under_faults_covers_the_fleet_or_names_what_it_could_not_read(sc
     log = sim.admin("GET", "/_sim/requests")[mark:]
     assert faults_seen(log)["error"] > 50, faults_seen(log)
     assert [entry for entry in log if entry["method"] != "GET"] == []
+    print("report under faults: %d requests, faults %s, rc %d" % (len(log), dict(faults_seen(log)), faulted.rc))
     if faulted.rc == 0:
         report = json.loads((report_dir / "report.json").read_text())
         assert sorted(entry["service_name"] for entry in report["hostings"]) == names
@@ -163,6 +166,7 @@ def test_report_under_faults_covers_the_fleet_or_names_what_it_could_not_read(sc
         assert found, faulted
         unread = set(re.findall(r"hosting (\S+): GET", found.group(2)))
         assert len(unread) == int(found.group(1)) and unread <= set(names), faulted
+        print("report under faults: hostings named as unread %d" % len(unread))
 
     clean = ansible.playbook(PLAYBOOKS / "report.yml", "-i", inventory, extra_vars=options)
     assert clean.rc == 0, clean

@@ -74,7 +74,8 @@ def test_a_restart_in_the_middle_of_a_run(served, tmp_path):
         (to_unblock if blocked else to_block).append(name)
     inventory = write_inventory(tmp_path / "fleet.yml", {
         "to_block": (to_block, {"email_policy_state": "blocked"}),
-        "to_unblock": (to_unblock, {"email_policy_state": "unblocked"})}, email_policy_report_recipient="ops@example.com")
+        "to_unblock": (to_unblock, {"email_policy_state": "unblocked"}),
+    }, email_policy_report_recipient="ops@example.com")
     credentials = dict(served.admin("GET", "/_sim/credentials"), endpoint=served.url + "/1.0")
     ansible = Ansible(tmp_path, credentials)
 
@@ -95,6 +96,7 @@ def test_a_restart_in_the_middle_of_a_run(served, tmp_path):
         assert re.search(r"fatal: \[%s.*hosting %s: .*failed \(no HTTP answer\): connection error" % (
             re.escape(host), re.escape(host)), first.output), first
     assert first.rc == 0 or left, first
+    print("restart: %d requests before the kill, hostings left undone %d" % (len(before_kill), len(left)))
     assert len(before_kill) > 0 and served.admin("GET", "/_sim/requests") != before_kill
 
     second = ansible.playbook(PLAYBOOKS / "enforce.yml", "-i", inventory, extra_vars=CLIENT)

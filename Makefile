@@ -47,7 +47,7 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null
 	fi
 
-PYTEST := $(PY) -m pytest -q -p no:cacheprovider
+PYTEST := $(PY) -m pytest -q
 
 ## test: everything CI runs
 test: setup unit simulator-test e2e sanity lint integration molecule
@@ -65,7 +65,7 @@ simulator-test: setup
 # the built tarball.
 E2E_TESTS := tests/fleet tests/report tests/forms tests/diagnose tests/ee tests/packaging
 e2e: setup
-	$(PYTEST) $(E2E_TESTS)
+	$(PYTEST) -n 2 $(E2E_TESTS)
 
 # ansible-test wants pip's bootstrap script from the internet: a stand-in that uses ensurepip.
 $(PIP_STANDIN): tests/utils/get_pip_standin.py

@@ -13,13 +13,12 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from support.collection import REPO
+from support.playbooks import PLAYBOOKS, Ansible
+
 FIXTURES = REPO / "tests" / "fixtures" / "diagnose"
 PHP = shutil.which("php")
 OVHSIM = Path(sys.executable).with_name("ovhsim")
-
-sys.path.insert(0, str(REPO / "tests" / "report"))
-from report_support import PLAYBOOKS, Ansible  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def free_port() -> int:

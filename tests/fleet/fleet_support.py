@@ -5,31 +5,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import yaml
 
-REPO = Path(__file__).resolve().parents[2]
+from support.collection import REPO, collections_root
+
 BIN = Path(sys.executable).parent
-
-
-def collections_root() -> str:
-    """The folder holding ansible_collections/mailops/ovh_hosting -> this checkout (the Makefile's collection-link)."""
-    if os.environ.get("ANSIBLE_COLLECTIONS_PATH"):
-        return os.environ["ANSIBLE_COLLECTIONS_PATH"].split(os.pathsep)[0]
-    digest = hashlib.md5(("%s\n" % REPO).encode(), usedforsecurity=False).hexdigest()[:8]
-    root = os.path.join(os.environ.get("TMPDIR") or tempfile.gettempdir(), "mailops-ovh_hosting-" + digest)
-    link = Path(root, "ansible_collections", "mailops", "ovh_hosting")
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(REPO)
-    return root
 
 
 class Fleet:

@@ -1,19 +1,17 @@
 # Copyright: mailops.ovh_hosting contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Report and playbook tests: the collection importable as ansible_collections.mailops.ovh_hosting, and
-ansible-playbook runs (see report_support)."""
+"""Report and playbook tests: ansible-playbook runs (tests/support/playbooks.py) and where screenshots go."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-from report_support import OUTPUT, Ansible, collections_root
+from support.collection import REPO
+from support.playbooks import Ansible
 
-if collections_root() not in sys.path:
-    sys.path.insert(0, collections_root())
+OUTPUT = REPO / "tests" / "output"
 
 
 @pytest.fixture

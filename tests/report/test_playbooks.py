@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from ovhsim.testing import running_simulator
 
-from report_support import PLAYBOOKS, Ansible
+from support.playbooks import PLAYBOOKS, Ansible
 
 OPS = "ops@example.com"
 

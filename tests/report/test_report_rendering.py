@@ -16,7 +16,7 @@ import jsonschema
 import pytest
 
 from report_chromium import Chromium
-from report_support import Ansible
+from support.playbooks import Ansible
 from report_fleet import fleet
 
 HERE = Path(__file__).resolve().parent

@@ -5,31 +5,17 @@ of a run (return code, output, PLAY RECAP)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from support.collection import REPO, collections_root
+
 PLAYBOOKS = REPO / "playbooks"
 BIN = Path(sys.executable).parent
-
-
-def collections_root() -> str:
-    """The folder holding ansible_collections/mailops/ovh_hosting -> this checkout (the Makefile's collection-link)."""
-    if os.environ.get("ANSIBLE_COLLECTIONS_PATH"):
-        return os.environ["ANSIBLE_COLLECTIONS_PATH"].split(os.pathsep)[0]
-    digest = hashlib.md5(f"{REPO}\n".encode(), usedforsecurity=False).hexdigest()[:8]
-    root = Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / f"mailops-ovh_hosting-{digest}"
-    link = root / "ansible_collections" / "mailops" / "ovh_hosting"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(REPO)
-    return str(root)
 
 
 class PlaybookRun:
@@ -98,11 +84,10 @@ class Ansible:
         return command
 
     def playbook(self, playbook, *args: str, extra_vars: dict | None = None, env: dict | None = None,
-                 timeout: float = 240) -> PlaybookRun:
+                 stdin=subprocess.DEVNULL, timeout: float = 240) -> PlaybookRun:
         command = self.command(playbook, *args, extra_vars=extra_vars)
-        completed = subprocess.run(command, cwd=self.workdir, env=self.env(**(env or {})),
-                                   stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
-                                   check=False)
+        completed = subprocess.run(command, cwd=self.workdir, env=self.env(**(env or {})), stdin=stdin,
+                                   capture_output=True, text=True, timeout=timeout, check=False)
         return PlaybookRun(command, completed.returncode, completed.stdout, completed.stderr)
 
     def start(self, playbook, *args: str, extra_vars: dict | None = None, env: dict | None = None):

@@ -1,40 +1,16 @@
 # Copyright (c) mailops.ovh_hosting contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit test plumbing: the collection importable as ansible_collections.mailops.ovh_hosting, a fake clock, the
+"""Unit test plumbing (tests/conftest.py makes the collection importable): a fake clock, the
 recorded HTTP calls, and a harness that runs a module's main() and returns what it exited with."""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
-
-_REPO = Path(__file__).resolve().parents[2]
-
-
-def _collection_root() -> Path:
-    """The folder holding ansible_collections/mailops/ovh_hosting -> this checkout (as `make collection-link`)."""
-    if _REPO.parent.name == "mailops" and _REPO.parent.parent.name == "ansible_collections":
-        return _REPO.parents[2]  # already in place (ansible-test units)
-    digest = hashlib.md5((str(_REPO) + "\n").encode()).hexdigest()[:8]
-    root = Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / ("mailops-ovh_hosting-" + digest)
-    link = root / "ansible_collections" / "mailops" / "ovh_hosting"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(_REPO)
-    return root
-
-
-if str(_collection_root()) not in sys.path:
-    sys.path.insert(0, str(_collection_root()))
-
-from ansible.module_utils import basic  # noqa: E402
-from ansible.module_utils.testing import patch_module_args  # noqa: E402
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
 
 
 class FakeTime:

@@ -243,7 +243,8 @@ class HostingApi:
 
         Never sent twice blindly: after an ambiguous failure (5xx, connection error, timeout, unreadable answer)
         the state is re-read. Applied (or purging, for PURGE): done. Still a state the action applies to: sent
-        again, and a 409 then means the first request is pending, so done. Otherwise: an error naming the state.
+        again, and a 409 then means the first request is pending, so done; a 403 means the state moved on, so it
+        is read once more and done if the action took effect. Otherwise: an error naming the state.
         """
         if action not in email_state.ACTIONS:
             raise ValueError("unknown action %r, expected one of %s" % (action, ", ".join(email_state.ACTIONS)))
@@ -255,6 +256,11 @@ class HostingApi:
             except HostingApiError as error:
                 if attempt > 1 and error.status == 409:
                     return None
+                if attempt > 1 and error.status == 403:
+                    # Sent again after an ambiguous failure and refused: the first may have taken effect since.
+                    if email_state.action_took_effect(action, self.get_email(service_name).get("state")):
+                        return None
+                    raise
                 if not error.ambiguous or attempt > self.retries:
                     raise
                 self.sleep(self._backoff_delay(attempt))

@@ -178,3 +178,28 @@ def test_report_under_faults_covers_the_fleet_or_names_what_it_could_not_read(sc
     assert clean.rc == 0, clean
     report = json.loads((report_dir / "report.json").read_text())
     assert sorted(entry["service_name"] for entry in report["hostings"]) == names
+
+
+@pytest.mark.parametrize("fault", [
+    {"apply_then_fail_rate": 1.0, "error_status": 503},  # every request applied, then answered 503
+    {"latency_ms": 1500},  # every request answered after the client's 1 s timeout (and applied then)
+], ids=["applied-then-503", "answered-after-timeout"])
+def test_an_ambiguous_request_pending_on_the_server_is_not_applied_twice(tmp_path, fault):
+    """With the change still pending when the client reads the state again (action_delay 1 s), the client sends the
+    request again and takes the refusal for the sign of its first one: one request applied per hosting."""
+    with running_simulator(action_delay=1) as sim:
+        names = ["shop-%d.cluster021.hosting.ovh.net" % index for index in range(6)]
+        for name in names:
+            sim.admin("POST", "/_sim/hostings", {"service_name": name, "state": "ok"})
+        sim.admin("POST", "/_sim/faults", dict(fault, route="/hosting/web/*/email/request", method="POST"))
+        ansible = Ansible(tmp_path, dict(sim.credentials, endpoint=sim.url))
+        run = ansible.playbook(PLAYBOOKS / "block.yml", extra_vars=dict(CLIENT, hostings=names))
+        assert run.rc == 0 and run.changed() == len(names), [line for line in run.output.splitlines()
+                                                             if line.startswith("fatal")] or run
+        log = sim.admin("GET", "/_sim/requests")
+        # Sent again after the ambiguous failure, and refused: 409 while the first is pending, 403 once it
+        # applied (its answer then went to a client that had timed out).
+        resent = [entry for entry in log if entry["method"] == "POST" and not entry["applied"]]
+        assert resent and {entry["status"] for entry in resent} <= {403, 409}, resent
+        assert applied_actions(log) == {name: 1 for name in names}
+        assert {sim.admin("GET", "/_sim/hostings/%s" % name)["state"] for name in names} == {"ko"}

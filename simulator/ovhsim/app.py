@@ -153,15 +153,19 @@ class Simulator:
         try:
             route, params = ADMIN.match(req.method, path)
             req.json = _parse_json(req.body)
-            with self.lock:
-                try:
-                    self.model.sync()
-                    result = route.handler(self, req, **params)
-                finally:
-                    self.flush()
+            result = self._run(route, req, params)
         except ApiError as error:
             return _error(error, query_id)
         return _ok(result, query_id)
+
+    def _run(self, route, req: Request, params: dict):
+        """One handler on the model brought up to the clock, its changes saved, one request at a time."""
+        with self.lock:
+            try:
+                self.model.sync()
+                return route.handler(self, req, **params)
+            finally:
+                self.flush()
 
     def _handle_api(self, req: Request, path: str, query: str, query_id: str) -> Response:
         req.path = path
@@ -196,12 +200,7 @@ class Simulator:
                                                         req.body, path, time.time())
                 entry["consumer_key_id"] = req.credential.credential_id
             req.json = _parse_json(req.body)
-            with self.lock:
-                try:
-                    self.model.sync()
-                    result = route.handler(self, req, **params)
-                finally:
-                    self.flush()
+            result = self._run(route, req, params)
         except ApiError as error:
             return _error(error, query_id)
         entry["applied"] = True

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from support.collection import REPO, collections_root
+from support.collection import collections_root
 
 BIN = Path(sys.executable).parent
 

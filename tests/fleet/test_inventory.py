@@ -10,7 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fleet_support import REPO, signed
+from fleet_support import signed
+from support.collection import REPO
 
 DEMO = REPO / "playbooks" / "inventory" / "demo.ovh_hostings.yml"
 

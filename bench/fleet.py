@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 import ovh.client
 import yaml
-from ovhsim.testing import admin_call
+from ovhsim.testing import admin_call, serving_process
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -45,17 +45,8 @@ BIN = Path(sys.executable).parent
 @contextlib.contextmanager
 def served_simulator():
     """``ovhsim serve`` on a free port; yields (endpoint, admin root URL)."""
-    command = [sys.executable, "-m", "ovhsim", "serve", "--port", "0", "--db", ":memory:"]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        line = server.stdout.readline()
-        if "listening on" not in line:
-            raise SystemExit(f"ovhsim serve did not start: {line!r}")
-        endpoint = line.split()[-1]
+    with serving_process() as (endpoint, _server):
         yield endpoint, endpoint[: -len("/1.0")]
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def collections_root(workdir: Path) -> str:

@@ -21,6 +21,7 @@ import threading
 import time
 
 import ovh.client
+from ovhsim.testing import serving_process
 
 GOAL = 1000.0
 
@@ -28,21 +29,12 @@ GOAL = 1000.0
 @contextlib.contextmanager
 def served_simulator(fleet: int):
     """``ovhsim serve`` on a free port; yields (endpoint, credentials, process id)."""
-    command = [sys.executable, "-m", "ovhsim", "serve", "--port", "0", "--db", ":memory:", "--fleet", str(fleet)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        line = server.stdout.readline()
-        if "listening on" not in line:
-            raise SystemExit(f"ovhsim serve did not start: {line!r}")
-        endpoint = line.split()[-1]
+    with serving_process("--fleet", str(fleet)) as (endpoint, server):
         env = subprocess.run([sys.executable, "-m", "ovhsim", "env", "--url", endpoint], check=True,
                              capture_output=True, text=True).stdout
         credentials = dict(item.split("=", 1) for item in env.split()[1:])
         ovh.client.ENDPOINTS[endpoint] = endpoint
         yield endpoint, credentials, server.pid
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def new_client(endpoint: str, credentials: dict) -> ovh.Client:

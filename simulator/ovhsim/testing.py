@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -94,3 +96,19 @@ def running_simulator(db: str = ":memory:", fleet: int = 0, action_delay: float 
             running.stop()
         else:
             background.stop()
+
+
+@contextlib.contextmanager
+def serving_process(*serve_args: str):
+    """``ovhsim serve`` in a process of its own (so that it does not share the caller's CPU time or GIL), on a free
+    port with ``:memory:`` state, plus ``serve_args``; yields (the ``/1.0`` endpoint, the process)."""
+    command = [sys.executable, "-m", "ovhsim", "serve", "--port", "0", "--db", ":memory:", *serve_args]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)  # pylint: disable=consider-using-with
+    try:
+        line = server.stdout.readline()
+        if "listening on" not in line:
+            raise RuntimeError(f"ovhsim serve did not start: {line!r}")
+        yield line.split()[-1], server
+    finally:
+        server.terminate()
+        server.wait(10)

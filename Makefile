@@ -35,12 +35,13 @@ collection-link:
 	ln -sfn $(CURDIR) $(COLL_PATH)
 
 # Debian tools the tests use: php-cli and php-cgi (form guard, mail() end to end; php-cgi reads .user.ini as
-# OVH's PHP does), chromium (report rendering).
+# OVH's PHP does), chromium (report rendering), shellcheck (ansible-test sanity's shell script test).
 system-deps:
 	missing=""
 	command -v php >/dev/null || missing="$$missing php-cli"
 	command -v php-cgi >/dev/null || missing="$$missing php-cgi"
 	command -v chromium >/dev/null || missing="$$missing chromium"
+	command -v shellcheck >/dev/null || missing="$$missing shellcheck"
 	if [ -n "$$missing" ]; then
 	  echo "installing:$$missing"
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo

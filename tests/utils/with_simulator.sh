@@ -16,6 +16,7 @@ export OVHSIM_URL="http://127.0.0.1:${port}"
 ovhsim serve --host 127.0.0.1 --port "$port" --db "$workdir/ovhsim.db" "${serve_args[@]}" \
   >"$workdir/ovhsim.log" 2>&1 &
 sim_pid=$!
+# shellcheck disable=SC2317  # called by the EXIT trap
 stop() {
   kill "$sim_pid" 2>/dev/null || true
   wait "$sim_pid" 2>/dev/null || true

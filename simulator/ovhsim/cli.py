@@ -175,24 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- argument types -----------------------------------------------------------------------------------------------
 
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
-    return value
+def _non_negative(convert, kind: str):
+    """An argparse type: ``convert(text)``, refused when it is not a ``kind`` or is below 0."""
+    def parse(text: str):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {kind}: {text!r}") from None
+        if value < 0:
+            raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
+        return value
+    return parse
 
 
-def _non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0: {text!r}")
-    return value
+_non_negative_int = _non_negative(int, "an integer")
+_non_negative_float = _non_negative(float, "a number")
 
 
 def _rate(text: str) -> float:

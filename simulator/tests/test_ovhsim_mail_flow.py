@@ -165,6 +165,8 @@ def test_sent_today_resets_at_midnight_paris(sim, client, hosting):
     name = hosting()
     now = datetime.fromtimestamp(sim.admin("GET", "/_sim/clock")["timestamp"], PARIS)
     midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), PARIS)
+    if (midnight - now).total_seconds() < 3 * MARGIN:   # too close to run the steps below: take the next one
+        midnight += timedelta(days=1)
     advance(sim, (midnight - now).total_seconds() - 2 * MARGIN)   # 23:50 Paris
     send(sim, name, 8)
     assert client.get(f"/hosting/web/{name}/email")["sentToday"] == 8

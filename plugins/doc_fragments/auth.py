@@ -41,8 +41,10 @@ options:
     default: 30
   retries:
     description:
-      - How many times a call is retried, with exponential back-off and jitter, after an HTTP 429 (honouring
-        C(Retry-After)), a 5xx, an answer that is not JSON, a connection error or a timeout.
+      - How many times a call is retried, with exponential back-off and jitter, after a 5xx, an answer that is
+        not JSON, a connection error or a timeout.
+      - An HTTP 429 (the request was not processed) is retried apart, after its C(Retry-After), up to 10 times
+        in a row, without using up these retries; V(0) retries nothing, not even a 429.
       - Reads and updates are retried as such. A state change request (C(POST .../email/request)) is never sent
         again blindly after a failure that may have been applied; the e-mail state is read again first.
     type: int

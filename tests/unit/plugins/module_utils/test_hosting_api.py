@@ -12,7 +12,9 @@ import pytest
 import requests
 import responses
 
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi, parse_retry_after
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import (
+    THROTTLED_RETRIES, HostingApi, parse_retry_after,
+)
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
 
 from ovh_api_mock import API, CREDENTIALS, body_of, call_list
@@ -137,6 +139,26 @@ def test_429_then_200_honours_retry_after_through_the_shared_limiter(rsps, fake_
     assert api.get_email(SN) == EMAIL
     assert call_list(rsps)[1:] == [("GET", "/hosting/web/%s/email" % SN)] * 2
     assert fake_time.sleeps == [7.0]
+
+
+def test_429_burst_does_not_use_up_the_retries_kept_for_failures(rsps, fake_time):
+    path = API + "/hosting/web/" + SN + "/email"
+    for dummy in range(3):
+        rsps.get(path, status=429, json={"message": "slow down"}, headers={"Retry-After": "2"})
+    rsps.get(path, status=503, json={"message": "unavailable"})
+    rsps.get(path, json=EMAIL)
+    assert make_api(retries=1).get_email(SN) == EMAIL
+    assert call_list(rsps)[1:] == [("GET", "/hosting/web/%s/email" % SN)] * 5
+    assert fake_time.sleeps == [2.0, 2.0, 2.0, 1.0]  # three Retry-After, then one back-off (jitter 1.0)
+
+
+def test_429_retries_have_a_bound_of_their_own(rsps, fake_time):
+    path = API + "/hosting/web/" + SN + "/email"
+    rsps.get(path, status=429, json={"message": "slow down"}, headers={"Retry-After": "1"})
+    with pytest.raises(HostingApiError, match="HTTP 429"):
+        make_api().get_email(SN)
+    assert call_list(rsps)[1:] == [("GET", "/hosting/web/%s/email" % SN)] * (THROTTLED_RETRIES + 1)
+    assert fake_time.sleeps == [1.0] * THROTTLED_RETRIES  # the last pause is left to the next call
 
 
 def test_429_slows_down_every_thread_of_the_client(fake_time):
@@ -375,3 +397,29 @@ def test_each_thread_client_has_its_own_session_and_shares_the_rest():
     assert other._client._session is not api._client._session
     assert (other.limiter, other.server_clock, other.endpoint, other.retries, other.timeout) == (
         api.limiter, api.server_clock, api.endpoint, api.retries, api.timeout)
+
+
+# The environment, read once
+
+
+def test_proxy_and_ca_bundle_from_the_environment_are_read_once_for_the_endpoint(monkeypatch, tmp_path):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.com:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    session = make_api(endpoint="ovh-eu")._client._session
+    assert session.proxies["https"] == "http://proxy.example.com:3128"
+    assert session.verify == str(tmp_path / "ca.pem")
+    assert session.trust_env is False  # so requests does not scan os.environ again on every call
+    monkeypatch.setenv("NO_PROXY", "eu.api.ovh.com")
+    assert "https" not in make_api(endpoint="ovh-eu")._client._session.proxies
+
+
+def test_a_netrc_entry_for_the_api_host_is_never_sent(monkeypatch, tmp_path, rsps):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine %s login someone password hunter2\n" % API.split("/")[2].split(":")[0])
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    rsps.get(API + "/hosting/web/" + SN + "/email", json=EMAIL)
+    make_api().get_email(SN)
+    assert "Authorization" not in rsps.calls[1].request.headers

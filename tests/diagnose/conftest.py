@@ -8,6 +8,7 @@ import pytest
 from ovhsim.testing import running_simulator
 
 from diagnose_support import PHP, Site
+from support.sim_checks import clear_of_hour_boundary
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +21,7 @@ def simulator():
 def sim(simulator):
     simulator.admin("POST", "/_sim/reset")
     simulator.admin("POST", "/_sim/config", {"action_delay": 0})
-    # Start each test just past an hour (Paris hours are whole UTC hours): no hourly quota or midnight reset of
-    # sentToday falls inside it.
-    timestamp = simulator.admin("GET", "/_sim/clock")["timestamp"]
-    simulator.admin("POST", "/_sim/clock/advance", {"seconds": 3600 - int(timestamp) % 3600 + 5})
+    clear_of_hour_boundary(simulator)
     return simulator
 
 

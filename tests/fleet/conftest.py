@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from fleet_support import Fleet
 from ovhsim.testing import running_simulator
+from support.sim_checks import clear_of_hour_boundary
 
 
 @pytest.fixture(scope="session")
@@ -19,4 +20,5 @@ def simulator():
 @pytest.fixture
 def fleet(simulator, tmp_path):
     simulator.admin("DELETE", "/_sim/faults")
+    clear_of_hour_boundary(simulator)
     return Fleet(simulator, tmp_path)

@@ -61,3 +61,15 @@ def write_inventory(path: Path, groups: dict, **common_vars) -> Path:
     }}
     path.write_text(yaml.safe_dump(inventory, sort_keys=False))
     return path
+
+
+def clear_of_hour_boundary(sim, margin: float = 600) -> None:
+    """Move the simulated clock just past the next hour when that is less than ``margin`` seconds away.
+
+    Hourly quotas start afresh every hour, and sentToday at midnight in Paris, which is an hour boundary too (Paris
+    is a whole number of hours from UTC): a test that sends mails and reads them back must not straddle one.
+    """
+    timestamp = sim.admin("GET", "/_sim/clock")["timestamp"]
+    to_next_hour = 3600 - int(timestamp) % 3600
+    if to_next_hour < margin:
+        sim.admin("POST", "/_sim/clock/advance", {"seconds": to_next_hour + 5})

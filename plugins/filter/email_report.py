@@ -15,6 +15,8 @@ description:
   - Each hosting is judged against the policy; a violation is a state not allowed, a bounce ratio (bounces of the
     last 24 hours over the mails sent today, see P(mailops.ovh_hosting.bounce_ratio#filter)) over the threshold,
     or no report recipient when one is required.
+  - Hostings that could not be read (O(unreadable)) are listed apart, with the failed call, its status, OVH's
+    message and query id; they are not judged, and the role fails on them after writing the files.
   - The document holds no clock time of its own except C(generated_at). Given the O(previous) report with the same
     content, it keeps that report's C(generated_at), so writing an unchanged report is no change.
 options:
@@ -48,6 +50,13 @@ options:
     description: Days of sent-volume history per hosting, ending on the newest day of the fleet's history.
     type: int
     default: 30
+  unreadable:
+    description:
+      - The hostings that could not be read, as the C(unreadable) that M(mailops.ovh_hosting.email_info) returns
+        when some failed, each with C(service_name) and optionally C(call), C(status), C(query_id), C(message).
+    type: list
+    elements: dict
+    default: []
   previous:
     description: The previous report (C(report.json) parsed), to keep its C(generated_at) when nothing changed.
     type: dict
@@ -57,19 +66,24 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Gather the fleet
+- name: Gather the fleet; a hosting that cannot be read fails the task but not the play
   mailops.ovh_hosting.email_info:
     bounces: 100
     volumes: true
   register: fleet
+  failed_when: fleet is failed and fleet.unreadable is not defined
 
-- name: Judge it
+- name: Judge it, listing the hostings that could not be read
   ansible.builtin.set_fact:
-    report: "{{ fleet.hostings | mailops.ovh_hosting.email_report(max_bounce_ratio=0.05, require_recipient=true) }}"
+    report: >-
+      {{ fleet.hostings | mailops.ovh_hosting.email_report(max_bounce_ratio=0.05, require_recipient=true,
+                                                           unreadable=fleet.unreadable | default([])) }}
 
-- name: Fail on violations
+- name: Fail on violations and on unread hostings
   ansible.builtin.assert:
-    that: report.totals.violating == 0
+    that:
+      - report.totals.violating == 0
+      - report.totals.unreadable == 0
 """
 
 RETURN = r"""
@@ -93,11 +107,16 @@ _value:
       description: First and last day (C(YYYY-MM-DD)) and number of days of the volume history.
       type: dict
     totals:
-      description: Fleet totals, with a count per state.
+      description: Fleet totals, with a count per state and the number of hostings that could not be read.
       type: dict
     hostings:
       description: One entry per hosting, sorted by service name, with its facts, bounce figures, volume
         history and violations.
+      type: list
+      elements: dict
+    unreadable:
+      description: The hostings that could not be read, sorted by service name, each with C(service_name),
+        C(call), C(status), C(query_id) and C(message).
       type: list
       elements: dict
 """
@@ -199,7 +218,31 @@ def _hosting_entry(hosting, policy, window, latest_bounces, now):
     return entry
 
 
-def _totals(entries):
+def _unreadable_entries(unreadable, hostings):
+    """The hostings that could not be read, in the report's shape, sorted by name."""
+    if not isinstance(unreadable, list) or not all(isinstance(item, dict) for item in unreadable):
+        raise AnsibleFilterError(
+            "email_report: unreadable expects a list of dicts, as email_info returns in 'unreadable'")
+    read = {hosting["service_name"] for hosting in hostings}
+    entries = []
+    for item in unreadable:
+        name = item.get("service_name")
+        if not name:
+            raise AnsibleFilterError(f"email_report: every unreadable hosting needs a service_name, got {item!r}")
+        if name in read:
+            raise AnsibleFilterError(f"email_report: {name} is both among the hostings read and the unreadable ones")
+        status = item.get("status")
+        entries.append({
+            "service_name": str(name),
+            "call": item.get("call") or None,
+            "status": None if status in (None, "") else int(status),
+            "query_id": item.get("query_id") or None,
+            "message": str(item.get("message") or "") or None,
+        })
+    return sorted(entries, key=lambda entry: entry["service_name"])
+
+
+def _totals(entries, unreadable):
     states = dict.fromkeys(STATES, 0)
     for entry in entries:
         states[entry["state"]] = states.get(entry["state"], 0) + 1
@@ -212,6 +255,7 @@ def _totals(entries):
         "bounced_total": sum(entry["bounced_total"] for entry in entries),
         "bounces_24h": sum(entry["bounces_24h"] for entry in entries),
         "states": states,
+        "unreadable": len(unreadable),
     }
 
 
@@ -228,7 +272,7 @@ def _digest(document):
 
 
 def email_report(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1, min_sent=20,
-                 require_recipient=False, latest_bounces=5, days=30, previous=None, now=None):
+                 require_recipient=False, latest_bounces=5, days=30, previous=None, now=None, unreadable=None):
     if not isinstance(hostings, list) or not all(isinstance(hosting, dict) for hosting in hostings):
         raise AnsibleFilterError("email_report expects a list of hosting facts, as email_info returns in 'hostings'")
     if int(days) < 1:
@@ -247,6 +291,7 @@ def email_report(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1,
         window = _volume_window(hostings, int(days), now)
         entries = [_hosting_entry(hosting, policy, window, int(latest_bounces), now)
                    for hosting in sorted(hostings, key=lambda hosting: hosting["service_name"])]
+        unread = _unreadable_entries(unreadable or [], hostings)
     except (TypeError, ValueError, KeyError) as exc:
         raise AnsibleFilterError(f"email_report: unreadable hosting facts: {exc}") from exc
 
@@ -254,8 +299,9 @@ def email_report(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1,
         "schema_version": SCHEMA_VERSION,
         "policy": policy,
         "volume_window": {"start": window[0].isoformat(), "end": window[1].isoformat(), "days": int(days)},
-        "totals": _totals(entries),
+        "totals": _totals(entries, unread),
         "hostings": entries,
+        "unreadable": unread,
     }
     digest = _digest(document)
     previous = previous if isinstance(previous, dict) else {}

@@ -16,6 +16,9 @@ description:
   - Optionally the latest bounces, each with a category derived from its SMTP message, and the daily sent volumes.
   - Hostings are read concurrently. Exactly one API call per hosting unless bounces or volumes are asked for,
     plus C(GET /hosting/web) when no name is given, plus one C(GET /auth/time).
+  - A hosting that cannot be read (its calls failed after every retry, or were refused) does not stop the others:
+    the module fails, and returns the hostings it read in RV(hostings) and the others in RV(unreadable), so that
+    a report can still be written and name them.
   - Never changes anything.
 options:
   service_name:
@@ -81,8 +84,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 hostings:
-  description: One entry per hosting, in the order of the names given (or of C(GET /hosting/web)).
-  returned: success
+  description:
+    - One entry per hosting, in the order of the names given (or of C(GET /hosting/web)).
+    - When some hostings could not be read, the ones that were.
+  returned: success, or when some hostings could not be read
   type: list
   elements: dict
   contains:
@@ -158,6 +163,46 @@ hostings:
           description: Mails sent that day.
           type: int
           sample: 12
+unreadable:
+  description:
+    - The hostings that could not be read, in the order of the names given (or of C(GET /hosting/web)), with the
+      failed call. The module fails when this list is not empty.
+    - Absent when the fleet could not be listed (bad credentials, for instance): then nothing was read.
+  returned: when some hostings could not be read
+  type: list
+  elements: dict
+  contains:
+    service_name:
+      description: The hosting's service name.
+      type: str
+      sample: shop-1.cluster021.hosting.ovh.net
+    call:
+      description: The call that failed, method and path.
+      type: str
+      sample: GET /hosting/web/shop-1.cluster021.hosting.ovh.net/email
+    status:
+      description: The HTTP status of the last answer, or null when there was none (connection error, timeout).
+      type: int
+      sample: 500
+    query_id:
+      description: OVH's query id of the last answer (C(X-Ovh-QueryID)), for OVH support; null without one.
+      type: str
+      sample: EU.ext-3.6744ff6a.1234.abcd
+    message:
+      description:
+        - What OVH (or the connection) said. For a call the consumer key is not granted, it names the access
+          rule the key lacks.
+      type: str
+      sample: Internal server error
+failures:
+  description: One line per hosting that could not be read, naming the hosting, the call, the status, the message
+    and OVH's query id.
+  returned: when some hostings could not be read
+  type: list
+  elements: str
+  sample:
+    - "hosting shop-1.cluster021.hosting.ovh.net: GET /hosting/web/shop-1.cluster021.hosting.ovh.net/email failed
+      (HTTP 500): Internal server error [OVH query id EU.ext-3.6744ff6a.1234.abcd]"
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -180,6 +225,20 @@ def read_hosting(api, service_name, bounces, volumes):
     if volumes:
         facts["volumes"] = volume_facts(api.get_volumes(service_name))
     return facts
+
+
+def unreadable_entry(service_name, error):
+    """One hosting that could not be read, as the report shows it."""
+    message = error.message
+    if error.not_granted and error.required_access_rule:
+        message = "%s: the consumer key needs the access rule '%s'" % (message, error.required_access_rule)
+    return {
+        "service_name": service_name,
+        "call": "%s %s" % (error.method, error.path) if error.method and error.path else None,
+        "status": error.status,
+        "query_id": error.query_id,
+        "message": message,
+    }
 
 
 def main():
@@ -218,11 +277,13 @@ def main():
         concurrency=params["concurrency"],
     )
     hostings = [outcome.value for outcome in outcomes if outcome.ok]
-    failures = [str(outcome.error) for outcome in outcomes if not outcome.ok]
-    if failures:
+    failed = [outcome for outcome in outcomes if not outcome.ok]
+    if failed:
+        failures = [str(outcome.error) for outcome in failed]
         module.fail_json(
             msg="%d of %d hostings could not be read: %s" % (len(failures), len(outcomes), "; ".join(failures)),
             failures=failures, hostings=hostings,
+            unreadable=[unreadable_entry(outcome.service_name, outcome.error) for outcome in failed],
         )
     module.exit_json(changed=False, hostings=hostings)
 

@@ -2,19 +2,22 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The playbooks, run with ansible-playbook against a simulator: targets by name, by inventory plugin and by
 discovery; check -> apply -> idempotent check -> idempotent apply; the guard; purge's confirmation; ci_check
-passing and failing with its JUnit file."""
+passing and failing with its JUnit file; a report over a hosting that cannot be read."""
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
 
+import jsonschema
 import pytest
 from ovhsim.testing import running_simulator
 
+from support.collection import REPO
 from support.playbooks import PLAYBOOKS, Ansible
 
 OPS = "ops@example.com"
+SCHEMA = json.loads((REPO / "roles/email_report/files/report.schema.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +222,79 @@ def test_a_hosting_that_cannot_be_read_fails_alone(fleet):
     assert f"hosting {missing}: GET /hosting/web/{missing}/email failed (HTTP 404)" in run.output
     assert run.recap()[missing]["failed"] == 1 and run.recap()[target]["failed"] == 0
     assert fleet.state(target) == "ko"
+
+
+def test_report_over_a_hosting_that_answers_500_writes_every_file_then_fails_naming_it(fleet):
+    sending, blocked = fleet.hosting("shop-1", send=30), fleet.hosting("blog-2", state="ko")
+    broken = fleet.hosting("forms-3", send=5)
+    email_path = f"/hosting/web/{broken}/email"
+    fleet.sim.admin("POST", "/_sim/faults", {"route": email_path, "method": "GET", "error_rate": 1.0})
+    try:
+        run = fleet.run("report.yml", ovh_retries=1)
+    finally:
+        fleet.sim.admin("DELETE", "/_sim/faults")
+    assert run.rc != 0, run
+    calls = [entry for entry in fleet.sim.admin("GET", "/_sim/requests") if entry["path"] == email_path]
+    assert [(entry["status"], entry["fault"]) for entry in calls] == [(500, "error")] * 2  # the call and its retry
+    query_id = calls[-1]["query_id"]
+    assert (f"1 of 3 hostings could not be read: hosting {broken}: GET {email_path} failed (HTTP 500): "
+            f"Internal server error [OVH query id {query_id}]. The report in ") in run.output
+    assert sum(counts["failed"] for counts in run.recap().values()) == 1  # once, for the play
+
+    report_dir = fleet.workdir / "report"
+    assert sorted(path.name for path in report_dir.iterdir()) == ["index.html", "junit.xml", "report.json", "report.md"]
+    report = fleet.report()
+    jsonschema.validate(report, SCHEMA)
+    assert [entry["service_name"] for entry in report["hostings"]] == sorted([sending, blocked])
+    assert report["unreadable"] == [{"service_name": broken, "call": f"GET {email_path}", "status": 500,
+                                     "query_id": query_id, "message": "Internal server error"}]
+    assert (report["totals"]["hostings"], report["totals"]["unreadable"], report["totals"]["violating"]) == (2, 1, 1)
+
+    suites = ET.parse(report_dir / "junit.xml").getroot()
+    cases = {case.get("name"): case for case in suites.findall("./testsuite/testcase")}
+    assert set(cases) == {sending, blocked, broken}
+    assert (suites.get("tests"), suites.get("failures"), suites.get("errors")) == ("3", "1", "1")
+    error = cases[broken].find("error")
+    assert error.get("type") == "unreadable"
+    assert error.get("message") == "could not be read: HTTP 500: Internal server error"
+    assert query_id in error.text
+    assert cases[blocked].find("failure") is not None and cases[sending].find("error") is None
+
+    markdown = (report_dir / "report.md").read_text()
+    unread_section = markdown.split("## Could not be read", 1)[1].split("| |", 1)[0]
+    assert f"`{broken}`: HTTP 500, Internal server error" in unread_section and f"`{query_id}`" in unread_section
+    assert f"`{sending}`" in markdown and f"`{blocked}`" in markdown
+    html = (report_dir / "index.html").read_text()
+    unread_html = html.split('<section class="unreadable"', 1)[1].split("</section>", 1)[0]
+    assert f'id="unreadable-{broken}"' in unread_html and "HTTP 500" in unread_html and query_id in unread_html
+    assert html.count('<article class="hosting') == 2
+
+
+def test_ci_check_fails_on_an_unreadable_hosting_and_on_violations_together(fleet):
+    blocked = fleet.hosting("blog-2", state="ko")
+    missing = "gone-9.cluster021.hosting.ovh.net"
+    run = fleet.run("ci_check.yml", hostings=f"{blocked},{missing}")
+    assert run.rc != 0, run
+    assert "The fleet violates the e-mail policy" in run.output and f"{blocked}: state ko is not allowed" in run.output
+    assert f"1 of 2 hostings could not be read: hosting {missing}: GET /hosting/web/{missing}/email failed (HTTP 404)" \
+        in run.output
+    report = fleet.report()
+    assert [entry["service_name"] for entry in report["unreadable"]] == [missing]
+    assert report["unreadable"][0]["status"] == 404
+    assert fleet.junit_failures() == (2, {blocked})
+
+
+def test_the_role_fails_at_once_when_the_fleet_cannot_be_listed(fleet, tmp_path):
+    """With no names the role lists the fleet itself; a revoked key lists nothing: no report, no 'unreadable'."""
+    fleet.hosting("shop-1")
+    key = fleet.sim.admin("POST", "/_sim/keys", {"rules": [{"method": "GET", "path": "/*"}]})
+    fleet.sim.admin("POST", "/_sim/keys/revoke", {"consumer_key": key["consumer_key"]})
+    play = tmp_path / "role.yml"
+    play.write_text("- hosts: localhost\n  gather_facts: false\n  roles: [mailops.ovh_hosting.email_report]\n")
+    run = Ansible(tmp_path, dict(key, endpoint=fleet.sim.url)).playbook(
+        play, extra_vars={"email_report_dir": str(tmp_path / "report")})
+    assert run.rc != 0, run
+    failed_task = run.output.split("fatal:", 1)[0].rsplit("TASK [", 1)[1]
+    assert failed_task.startswith("mailops.ovh_hosting.email_report : Gather the e-mail state"), run
+    assert "GET /hosting/web failed (HTTP 403" in run.output and "could not be read" not in run.output
+    assert not (tmp_path / "report").exists()

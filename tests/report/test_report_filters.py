@@ -20,6 +20,14 @@ from report_fleet import fleet
 NOW = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.timezone.utc)
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "roles/email_report/files/report.schema.json").read_text())
 
+# As email_info returns them in 'unreadable', in its order (not sorted).
+UNREADABLE = [
+    {"service_name": "reset.cluster025.hosting.ovh.net", "call": None, "status": None, "query_id": None,
+     "message": "connection error or timeout: Connection reset by peer"},
+    {"service_name": "down.cluster025.hosting.ovh.net",
+     "call": "GET /hosting/web/down.cluster025.hosting.ovh.net/email", "status": 500, "query_id": "EU.ext-1.q500", "message": "Internal server error"},
+]
+
 
 def hosting(sent_today=100, bounce_ages_hours=(), **fields):
     bounces = [{"date": (NOW - datetime.timedelta(hours=age)).isoformat(), "to": f"u{index}@example.org",
@@ -119,6 +127,43 @@ class TestEmailReport:
         changed = email_report(changed_fleet, now=later, previous=first)
         assert changed["generated_at"] != first["generated_at"]
         assert changed["content_digest"] != first["content_digest"]
+
+    def test_unreadable_hostings_are_listed_apart_sorted_and_counted(self):
+        report = self.report(unreadable=UNREADABLE)
+        jsonschema.validate(report, SCHEMA)
+        assert report["unreadable"] == [
+            {"service_name": "down.cluster025.hosting.ovh.net",
+             "call": "GET /hosting/web/down.cluster025.hosting.ovh.net/email", "status": 500, "query_id": "EU.ext-1.q500", "message": "Internal server error"},
+            {"service_name": "reset.cluster025.hosting.ovh.net", "call": None, "status": None, "query_id": None,
+             "message": "connection error or timeout: Connection reset by peer"},
+        ]
+        assert report["totals"]["unreadable"] == 2
+        assert report["totals"]["hostings"] == len(fleet(NOW))  # hostings read; the unreadable are not judged
+        assert report["totals"]["violating"] == self.report()["totals"]["violating"]
+
+    def test_no_unreadable_is_an_empty_list(self):
+        report = self.report()
+        assert report["unreadable"] == [] and report["totals"]["unreadable"] == 0
+
+    def test_the_unreadable_hostings_are_part_of_the_content(self):
+        first = self.report(unreadable=UNREADABLE)
+        later = (NOW + datetime.timedelta(minutes=5)).isoformat()
+        assert email_report(fleet(NOW), now=later, previous=first, unreadable=list(reversed(UNREADABLE))) == first
+        recovered = email_report(fleet(NOW), now=later, previous=first)
+        assert recovered["generated_at"] != first["generated_at"]
+        other_query = [dict(UNREADABLE[0], query_id="EU.ext-1.q501"), UNREADABLE[1]]
+        assert email_report(fleet(NOW), now=later, previous=first, unreadable=other_query)["content_digest"] != \
+            first["content_digest"]
+
+    @pytest.mark.parametrize("unreadable, message", [
+        ("down.cluster025.hosting.ovh.net", "unreadable expects a list of dicts"),
+        ([{"status": 500}], "every unreadable hosting needs a service_name"),
+        ([{"service_name": "healthy.cluster021.hosting.ovh.net"}], "both among the hostings read and the unreadable"),
+        ([{"service_name": "down.cluster025.hosting.ovh.net", "status": "teapot"}], "unreadable hosting facts"),
+    ])
+    def test_rejects_unreadable_hostings_it_cannot_report(self, unreadable, message):
+        with pytest.raises(AnsibleFilterError, match=message):
+            self.report(unreadable=unreadable)
 
     def test_rejects_facts_without_state(self):
         with pytest.raises(AnsibleFilterError, match="service_name and state"):

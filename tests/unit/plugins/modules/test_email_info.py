@@ -117,11 +117,60 @@ def test_failures_name_each_hosting(api, run_module):
     assert result["hostings"] == [facts(0)]
 
 
+def test_unreadable_hostings_are_returned_beside_those_read(api, run_module, fake_time):
+    """A 500 after every retry on one hosting, a 404 on another: the rest is read, and each failed one is
+    described in 'unreadable' (its last answer's status, OVH's message and query id, the call)."""
+    broken, gone = NAMES[1], NAMES[2]
+    api.get(API + "/hosting/web", json=NAMES[:4])
+    for i in (0, 3):
+        api.get(API + "/hosting/web/%s/email" % NAMES[i], json=email(i))
+    api.get(API + "/hosting/web/%s/email" % broken, status=500, json={"message": "Internal server error"},
+            headers={"X-Ovh-QueryID": "EU.q500"})
+    api.get(API + "/hosting/web/%s/email" % gone, status=404,
+            json={"class": "Client::NotFound", "message": "The requested object (serviceName = %s) does not exist"
+                  % gone}, headers={"X-Ovh-QueryID": "EU.q404"})
+    result, failed = run_module(email_info.main, dict(CREDENTIALS, retries=2, concurrency=1))
+    assert failed
+    def read(name):
+        return ("GET", "/hosting/web/%s/email" % name)
+
+    assert call_list(api) == [AUTH_TIME, ("GET", "/hosting/web"), read(NAMES[0])] + [read(broken)] * 3 + [
+        read(gone), read(NAMES[3])]
+    assert len(fake_time.sleeps) == 2  # the two retries of the 500; a 404 is not retried
+    assert result["hostings"] == [facts(0), facts(3)]
+    assert result["unreadable"] == [
+        {"service_name": broken, "call": "GET /hosting/web/%s/email" % broken, "status": 500, "query_id": "EU.q500",
+         "message": "Internal server error"},
+        {"service_name": gone, "call": "GET /hosting/web/%s/email" % gone, "status": 404, "query_id": "EU.q404",
+         "message": "The requested object (serviceName = %s) does not exist" % gone},
+    ]
+    assert [failure.split(":")[0] for failure in result["failures"]] == ["hosting " + broken, "hosting " + gone]
+    assert result["msg"].startswith("2 of 4 hostings could not be read: ")
+
+
+def test_unreadable_names_the_access_rule_a_key_lacks(api, run_module):
+    name = NAMES[0]
+    api.get(API + "/hosting/web/%s/email" % name, json=email(0))
+    api.get(API + "/hosting/web/%s/email/volumes" % name, status=403,
+            json={"errorCode": "NOT_GRANTED_CALL", "message": "This call has not been granted"})
+    result, failed = run_module(email_info.main, dict(CREDENTIALS, service_name=name, volumes=True))
+    assert failed
+    assert call_list(api) == [AUTH_TIME, ("GET", "/hosting/web/%s/email" % name),
+                              ("GET", "/hosting/web/%s/email/volumes" % name)]
+    assert result["hostings"] == []
+    assert result["unreadable"] == [{
+        "service_name": name, "call": "GET /hosting/web/%s/email/volumes" % name, "status": 403, "query_id": None,
+        "message": "This call has not been granted: the consumer key needs the access rule "
+                   "'GET /hosting/web/*/email/volumes'",
+    }]
+
+
 def test_listing_failure(api, run_module):
     api.get(API + "/hosting/web", status=403, json={"errorCode": "NOT_GRANTED_CALL",
                                                     "message": "This call has not been granted"})
     result, failed = run_module(email_info.main, dict(CREDENTIALS))
     assert failed and "'GET /hosting/web'" in result["msg"]
+    assert "unreadable" not in result and "hostings" not in result  # nothing was read: no report to write
 
 
 @pytest.mark.parametrize("args, message", [

@@ -16,9 +16,9 @@ description:
   - Optionally the latest bounces, each with a category derived from its SMTP message, and the daily sent volumes.
   - Hostings are read concurrently. Exactly one API call per hosting unless bounces or volumes are asked for,
     plus C(GET /hosting/web) when no name is given, plus one C(GET /auth/time).
-  - A hosting that cannot be read (its calls failed after every retry, or were refused) does not stop the others:
-    the module fails, and returns the hostings it read in RV(hostings) and the others in RV(unreadable), so that
-    a report can still be written and name them.
+  - A hosting that cannot be read (its calls failed after every retry, or were refused) does not stop the others.
+    The module then fails, and returns the hostings it read in RV(hostings) and the others in RV(unreadable), so
+    that a report can still be written and name them.
   - Never changes anything.
 options:
   service_name:
@@ -167,7 +167,7 @@ unreadable:
   description:
     - The hostings that could not be read, in the order of the names given (or of C(GET /hosting/web)), with the
       failed call. The module fails when this list is not empty.
-    - Absent when the fleet could not be listed (bad credentials, for instance): then nothing was read.
+    - Absent when the fleet could not be listed (bad credentials, for instance), as nothing was read then.
   returned: when some hostings could not be read
   type: list
   elements: dict

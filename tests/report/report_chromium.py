@@ -28,10 +28,14 @@ document.getElementById("report").addEventListener("load", function () {
     var box = svg.getBoundingClientRect();
     return box.width > 0 && box.height > 0 && svg.querySelectorAll("rect.day, text").length > 0;
   });
+  var unreadable = Array.prototype.slice.call(doc.querySelectorAll("section.unreadable li")).filter(function (item) {
+    var box = item.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  });
   var out = document.createElement("pre");
   out.id = "measure";
   out.textContent = JSON.stringify({
-    hostings: cards.length, visible_charts: visible.length,
+    hostings: cards.length, visible_charts: visible.length, visible_unreadable: unreadable.length,
     page_width: doc.documentElement.scrollWidth, viewport_width: doc.documentElement.clientWidth});
   document.body.appendChild(out);
 });
@@ -60,7 +64,8 @@ class Chromium:
         return target
 
     def measure(self, page: Path, width: int) -> dict:
-        """Hostings, visible charts and page width of the report laid out ``width`` pixels wide."""
+        """Hostings, visible charts, visible unreadable hostings and page width of the report laid out ``width``
+        pixels wide."""
         harness = page.parent / f"harness-{width}.html"
         harness.write_text(HARNESS % {"src": page.name, "width": width})
         completed = self._run("--allow-file-access-from-files", "--virtual-time-budget=5000",

@@ -62,3 +62,16 @@ def fleet(now):
                  _volumes(now, [1] * 30), _bounces(now, 2, 30, ["unknown_user"])),
         _hosting("noreport.cluster024.hosting.ovh.net", "ok", None, 0, 0, 0, [], []),
     ]
+
+
+def unreadable():
+    """Two hostings email_info could not read, as it returns them in 'unreadable' (in its order, not sorted): one
+    answered 500 after every retry, one never answered. The message is long and has markup, as OVH's may."""
+    return [
+        {"service_name": "reset.cluster025.hosting.ovh.net", "call": None, "status": None, "query_id": None,
+         "message": "connection error or timeout: ('Connection aborted.', ConnectionResetError(104, "
+                    "'Connection reset by peer')) <while reading the answer of a very long and unbroken request>"},
+        {"service_name": "down.cluster025.hosting.ovh.net",
+         "call": "GET /hosting/web/down.cluster025.hosting.ovh.net/email", "status": 500,
+         "query_id": "EU.ext-1.6745aa12.3141.59265358979", "message": "Internal server error"},
+    ]

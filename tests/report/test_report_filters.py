@@ -15,18 +15,12 @@ from ansible_collections.mailops.ovh_hosting.plugins.filter.bounce_ratio import 
 from ansible_collections.mailops.ovh_hosting.plugins.filter.email_report import email_report
 from ansible_collections.mailops.ovh_hosting.plugins.filter.volume_chart import volume_chart
 
-from report_fleet import fleet
+from report_fleet import fleet, unreadable
 
 NOW = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.timezone.utc)
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "roles/email_report/files/report.schema.json").read_text())
 
-# As email_info returns them in 'unreadable', in its order (not sorted).
-UNREADABLE = [
-    {"service_name": "reset.cluster025.hosting.ovh.net", "call": None, "status": None, "query_id": None,
-     "message": "connection error or timeout: Connection reset by peer"},
-    {"service_name": "down.cluster025.hosting.ovh.net",
-     "call": "GET /hosting/web/down.cluster025.hosting.ovh.net/email", "status": 500, "query_id": "EU.ext-1.q500", "message": "Internal server error"},
-]
+UNREADABLE = unreadable()
 
 
 def hosting(sent_today=100, bounce_ages_hours=(), **fields):
@@ -131,12 +125,7 @@ class TestEmailReport:
     def test_unreadable_hostings_are_listed_apart_sorted_and_counted(self):
         report = self.report(unreadable=UNREADABLE)
         jsonschema.validate(report, SCHEMA)
-        assert report["unreadable"] == [
-            {"service_name": "down.cluster025.hosting.ovh.net",
-             "call": "GET /hosting/web/down.cluster025.hosting.ovh.net/email", "status": 500, "query_id": "EU.ext-1.q500", "message": "Internal server error"},
-            {"service_name": "reset.cluster025.hosting.ovh.net", "call": None, "status": None, "query_id": None,
-             "message": "connection error or timeout: Connection reset by peer"},
-        ]
+        assert report["unreadable"] == [UNREADABLE[1], UNREADABLE[0]]  # sorted by service name
         assert report["totals"]["unreadable"] == 2
         assert report["totals"]["hostings"] == len(fleet(NOW))  # hostings read; the unreadable are not judged
         assert report["totals"]["violating"] == self.report()["totals"]["violating"]
@@ -151,7 +140,7 @@ class TestEmailReport:
         assert email_report(fleet(NOW), now=later, previous=first, unreadable=list(reversed(UNREADABLE))) == first
         recovered = email_report(fleet(NOW), now=later, previous=first)
         assert recovered["generated_at"] != first["generated_at"]
-        other_query = [dict(UNREADABLE[0], query_id="EU.ext-1.q501"), UNREADABLE[1]]
+        other_query = [UNREADABLE[0], dict(UNREADABLE[1], query_id="EU.ext-1.other")]
         assert email_report(fleet(NOW), now=later, previous=first, unreadable=other_query)["content_digest"] != \
             first["content_digest"]
 

@@ -1,7 +1,8 @@
 # Copyright: mailops.ovh_hosting contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The email_report role renders a fleet (fixture facts, no API) into its four files, and index.html renders in
-headless Chromium: no console error, one visible chart per hosting, no horizontal scrolling on a phone."""
+headless Chromium: no console error, one visible chart per hosting, no horizontal scrolling on a phone. With
+hostings that could not be read, every file lists them and the role fails after writing the files."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pytest
 
 from report_chromium import Chromium
 from support.playbooks import Ansible
-from report_fleet import fleet
+from report_fleet import fleet, unreadable
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = json.loads((HERE.parents[1] / "roles/email_report/files/report.schema.json").read_text())
@@ -40,6 +41,21 @@ def rendered(tmp_path_factory):
     ansible = Ansible(workdir)
     runs = [ansible.playbook(HERE / "render.yml", "-e", f"@{extra}") for attempt in ("first", "second")]
     return {"runs": runs, "dir": report_dir, "ansible": ansible, "vars": extra}
+
+
+@pytest.fixture(scope="module")
+def rendered_unreadable(tmp_path_factory):
+    """The fixture fleet with two hostings that could not be read, rendered twice as of one time."""
+    workdir = tmp_path_factory.mktemp("render-unreadable")
+    extra = workdir / "vars.json"
+    extra.write_text(json.dumps({
+        "email_report_hostings": fleet(datetime.datetime.now(datetime.timezone.utc)),
+        "email_report_unreadable": unreadable(),
+        "email_report_dir": str(workdir / "report"),
+    }))
+    ansible = Ansible(workdir)
+    runs = [ansible.playbook(HERE / "render.yml", "-e", f"@{extra}") for attempt in ("first", "second")]
+    return {"runs": runs, "dir": workdir / "report"}
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +170,69 @@ def test_renders_in_chromium_without_console_messages(rendered, chromium, output
 def test_every_chart_is_visible_and_nothing_scrolls_sideways(rendered, chromium, output_dir, width):
     measure = chromium.measure(rendered["dir"] / "index.html", width)
     assert measure["hostings"] == FLEET_SIZE
-    assert measure["visible_charts"] == FLEET_SIZE
+    assert measure["visible_charts"] == FLEET_SIZE and measure["visible_unreadable"] == 0
     assert measure["page_width"] <= measure["viewport_width"], measure
     if width < 500:
         chromium.screenshot(rendered["dir"] / "index.html", output_dir / "report-phone.png", width=width, height=1400)
+
+
+UNREADABLE = {entry["service_name"]: entry for entry in unreadable()}
+
+
+def test_unreadable_hostings_fail_the_role_after_the_files_are_written(rendered_unreadable):
+    first, second = rendered_unreadable["runs"]
+    for run in (first, second):
+        assert run.rc != 0, run
+        assert "2 of 9 hostings could not be read: hosting down.cluster025.hosting.ovh.net: GET " in run.output
+        assert "hosting reset.cluster025.hosting.ovh.net: reading failed (no HTTP answer)" in run.output
+        assert "OVH query id EU.ext-1.6745aa12.3141.59265358979" in run.output
+    assert first.changed() > 0
+    assert second.changed() == 0, second  # the same unread hostings: the same report, its generation time kept
+    assert sorted(path.name for path in rendered_unreadable["dir"].iterdir()) == [
+        "index.html", "junit.xml", "report.json", "report.md"]
+
+
+def test_every_file_lists_the_unreadable_hostings(rendered_unreadable):
+    report_dir = rendered_unreadable["dir"]
+    report = json.loads((report_dir / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA)
+    assert report["unreadable"] == [UNREADABLE[name] for name in sorted(UNREADABLE)]
+    assert (report["totals"]["hostings"], report["totals"]["unreadable"]) == (FLEET_SIZE, 2)
+
+    suites = ET.parse(report_dir / "junit.xml").getroot()
+    errors = {case.get("name"): case.find("error") for case in suites.findall("./testsuite/testcase")
+              if case.find("error") is not None}
+    assert set(errors) == set(UNREADABLE)
+    assert suites.get("tests") == str(FLEET_SIZE + 2) and suites.get("errors") == "2"
+    assert errors["down.cluster025.hosting.ovh.net"].get("message") == "could not be read: HTTP 500: Internal server error"
+    assert "[OVH query id EU.ext-1.6745aa12.3141.59265358979]" in errors["down.cluster025.hosting.ovh.net"].text
+    assert errors["reset.cluster025.hosting.ovh.net"].get("message").startswith(
+        "could not be read: no HTTP answer: connection error or timeout")
+
+    markdown = (report_dir / "report.md").read_text()
+    section = markdown.split("## Could not be read", 1)[1].split("\n| ", 1)[0]
+    assert "- `down.cluster025.hosting.ovh.net`: HTTP 500, Internal server error" in section
+    assert "OVH query id `EU.ext-1.6745aa12.3141.59265358979`" in section
+    assert "- `reset.cluster025.hosting.ovh.net`: no HTTP answer, connection error or timeout" in section
+    assert section.rstrip().endswith("; no OVH query id")
+
+    text = (report_dir / "index.html").read_text()
+    page = Page(text)
+    assert page.count("section", "unreadable") == 1 and page.count("article", "hosting") == FLEET_SIZE
+    assert "&lt;while reading the answer" in text and "<while" not in text
+    for name, entry in UNREADABLE.items():
+        item = text.split(f'id="unreadable-{name}"', 1)[1].split("</li>", 1)[0]
+        assert ("HTTP 500" if entry["status"] else "no HTTP answer") in item
+        assert (f"OVH query id {entry['query_id']}" if entry["query_id"] else "no OVH query id") in item
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_unreadable_hostings_render_visible_without_sideways_scrolling(rendered_unreadable, chromium, output_dir,
+                                                                       width):
+    page = rendered_unreadable["dir"] / "index.html"
+    measure = chromium.measure(page, width)
+    assert (measure["hostings"], measure["visible_charts"], measure["visible_unreadable"]) == (FLEET_SIZE, FLEET_SIZE, 2)
+    assert measure["page_width"] <= measure["viewport_width"], measure
+    if width < 500:
+        assert chromium.console_messages(page) == []
+        chromium.screenshot(page, output_dir / "report-unreadable-phone.png", width=width, height=1400)

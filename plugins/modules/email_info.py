@@ -167,7 +167,8 @@ unreadable:
   description:
     - The hostings that could not be read, in the order of the names given (or of C(GET /hosting/web)), with the
       failed call. The module fails when this list is not empty.
-    - Absent when the fleet could not be listed (bad credentials, for instance), as nothing was read then.
+    - Absent when the fleet could not be listed, or when OVH refused the credentials themselves (invalid, revoked
+      or expired key, wrong secret), as nothing can be read then.
   returned: when some hostings could not be read
   type: list
   elements: dict
@@ -227,6 +228,15 @@ def read_hosting(api, service_name, bounces, volumes):
     return facts
 
 
+# OVH refuses the credentials themselves, whatever the hosting: nothing can be read, there is no report to write.
+CREDENTIALS_REFUSED = ("INVALID_CREDENTIAL", "NOT_CREDENTIAL", "INVALID_KEY", "INVALID_SIGNATURE")
+
+
+def credentials_refused(error):
+    return error.error_code in CREDENTIALS_REFUSED or (
+        error.status == 400 and "invalid signature" in (error.message or "").lower())
+
+
 def unreadable_entry(service_name, error):
     """One hosting that could not be read, as the report shows it."""
     message = error.message
@@ -280,10 +290,12 @@ def main():
     failed = [outcome for outcome in outcomes if not outcome.ok]
     if failed:
         failures = [str(outcome.error) for outcome in failed]
+        result = dict(failures=failures, hostings=hostings)
+        if not any(credentials_refused(outcome.error) for outcome in failed):
+            result["unreadable"] = [unreadable_entry(outcome.service_name, outcome.error) for outcome in failed]
         module.fail_json(
             msg="%d of %d hostings could not be read: %s" % (len(failures), len(outcomes), "; ".join(failures)),
-            failures=failures, hostings=hostings,
-            unreadable=[unreadable_entry(outcome.service_name, outcome.error) for outcome in failed],
+            **result
         )
     module.exit_json(changed=False, hostings=hostings)
 

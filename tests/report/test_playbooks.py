@@ -284,6 +284,10 @@ def test_ci_check_fails_on_an_unreadable_hosting_and_on_violations_together(flee
     assert fleet.junit_failures() == (2, {blocked})
 
 
+def failed_task(run):
+    return run.output.split("fatal:", 1)[0].rsplit("TASK [", 1)[1]
+
+
 def test_the_role_fails_at_once_when_the_fleet_cannot_be_listed(fleet, tmp_path):
     """With no names the role lists the fleet itself; a revoked key lists nothing: no report, no 'unreadable'."""
     fleet.hosting("shop-1")
@@ -294,7 +298,20 @@ def test_the_role_fails_at_once_when_the_fleet_cannot_be_listed(fleet, tmp_path)
     run = Ansible(tmp_path, dict(key, endpoint=fleet.sim.url)).playbook(
         play, extra_vars={"email_report_dir": str(tmp_path / "report")})
     assert run.rc != 0, run
-    failed_task = run.output.split("fatal:", 1)[0].rsplit("TASK [", 1)[1]
-    assert failed_task.startswith("mailops.ovh_hosting.email_report : Gather the e-mail state"), run
+    assert failed_task(run).startswith("mailops.ovh_hosting.email_report : Gather the e-mail state"), run
     assert "GET /hosting/web failed (HTTP 403" in run.output and "could not be read" not in run.output
+    assert not (tmp_path / "report").exists()
+
+
+def test_refused_credentials_fail_the_report_by_name_at_once(fleet, tmp_path):
+    """Named hostings need no listing; a revoked key is refused on each of them: not hostings to report as
+    unreadable, but credentials to fix."""
+    names = [fleet.hosting("shop-1"), fleet.hosting("blog-2")]
+    key = fleet.sim.admin("POST", "/_sim/keys", {"rules": [{"method": "GET", "path": "/*"}]})
+    fleet.sim.admin("POST", "/_sim/keys/revoke", {"consumer_key": key["consumer_key"]})
+    run = Ansible(tmp_path, dict(key, endpoint=fleet.sim.url)).playbook(
+        PLAYBOOKS / "report.yml", extra_vars={"hostings": names, "email_report_dir": str(tmp_path / "report")})
+    assert run.rc != 0, run
+    assert failed_task(run).startswith("mailops.ovh_hosting.email_report : Gather the e-mail state"), run
+    assert "2 of 2 hostings could not be read" in run.output and "HTTP 403 INVALID_CREDENTIAL" in run.output
     assert not (tmp_path / "report").exists()

@@ -131,11 +131,8 @@ def test_unreadable_hostings_are_returned_beside_those_read(api, run_module, fak
                   % gone}, headers={"X-Ovh-QueryID": "EU.q404"})
     result, failed = run_module(email_info.main, dict(CREDENTIALS, retries=2, concurrency=1))
     assert failed
-    def read(name):
-        return ("GET", "/hosting/web/%s/email" % name)
-
-    assert call_list(api) == [AUTH_TIME, ("GET", "/hosting/web"), read(NAMES[0])] + [read(broken)] * 3 + [
-        read(gone), read(NAMES[3])]
+    reads = [("GET", "/hosting/web/%s/email" % name) for name in [NAMES[0]] + [broken] * 3 + [gone, NAMES[3]]]
+    assert call_list(api) == [AUTH_TIME, ("GET", "/hosting/web")] + reads
     assert len(fake_time.sleeps) == 2  # the two retries of the 500; a 404 is not retried
     assert result["hostings"] == [facts(0), facts(3)]
     assert result["unreadable"] == [
@@ -163,6 +160,21 @@ def test_unreadable_names_the_access_rule_a_key_lacks(api, run_module):
         "message": "This call has not been granted: the consumer key needs the access rule "
                    "'GET /hosting/web/*/email/volumes'",
     }]
+
+
+@pytest.mark.parametrize("status, body", [
+    (403, {"errorCode": "INVALID_CREDENTIAL", "message": "This credential is not valid"}),
+    (400, {"message": "Invalid signature"}),
+])
+def test_refused_credentials_are_no_unreadable_hostings(api, run_module, status, body):
+    """The key itself refused: no hosting is to blame, so no 'unreadable' (a report of them would mislead)."""
+    for name in NAMES[:2]:
+        api.get(API + "/hosting/web/%s/email" % name, status=status, json=body)
+    result, failed = run_module(email_info.main, dict(CREDENTIALS, service_names=NAMES[:2], concurrency=1))
+    assert failed
+    assert call_list(api) == [AUTH_TIME] + [("GET", "/hosting/web/%s/email" % name) for name in NAMES[:2]]
+    assert "unreadable" not in result and result["hostings"] == [] and len(result["failures"]) == 2
+    assert result["msg"].startswith("2 of 2 hostings could not be read: hosting %s: GET " % NAMES[0])
 
 
 def test_listing_failure(api, run_module):

@@ -11,6 +11,10 @@ import re
 _SERVICE_SEGMENT = re.compile(r"^(/hosting/web/)[^/?]+")
 
 
+# The errorCode values with which OVH refuses a request's keys rather than the request.
+CREDENTIALS_REFUSED = ("INVALID_CREDENTIAL", "NOT_CREDENTIAL", "INVALID_KEY", "INVALID_SIGNATURE")
+
+
 def access_rule_for(method: str, path: str) -> str:
     """The consumer-key access rule that covers ``method path``, e.g. ``POST /hosting/web/*/email/request``."""
     path = path.split("?", 1)[0]
@@ -45,6 +49,12 @@ class HostingApiError(Exception):
         )
 
     @property
+    def credentials_refused(self) -> bool:
+        """True when OVH refuses the keys themselves (invalid, revoked, expired, badly signed), whatever the call."""
+        return self.error_code in CREDENTIALS_REFUSED or (
+            self.status == 400 and "invalid signature" in (self.message or "").lower())
+
+    @property
     def required_access_rule(self) -> str | None:
         if self.method and self.path:
             return access_rule_for(self.method, self.path)
@@ -65,6 +75,6 @@ class HostingApiError(Exception):
             text += " [OVH query id %s]" % self.query_id
         if self.not_granted and self.required_access_rule:
             text += ". The consumer key needs the access rule '%s'" % self.required_access_rule
-        elif self.status == 403 and self.error_code in ("INVALID_CREDENTIAL", "NOT_CREDENTIAL", "INVALID_KEY"):
+        elif self.status == 403 and self.credentials_refused:
             text += ". The consumer key or application key is invalid, expired or not validated yet"
         return text

@@ -228,15 +228,6 @@ def read_hosting(api, service_name, bounces, volumes):
     return facts
 
 
-# OVH refuses the credentials themselves, whatever the hosting: nothing can be read, there is no report to write.
-CREDENTIALS_REFUSED = ("INVALID_CREDENTIAL", "NOT_CREDENTIAL", "INVALID_KEY", "INVALID_SIGNATURE")
-
-
-def credentials_refused(error):
-    return error.error_code in CREDENTIALS_REFUSED or (
-        error.status == 400 and "invalid signature" in (error.message or "").lower())
-
-
 def unreadable_entry(service_name, error):
     """One hosting that could not be read, as the report shows it."""
     message = error.message
@@ -291,7 +282,8 @@ def main():
     if failed:
         failures = [str(outcome.error) for outcome in failed]
         result = dict(failures=failures, hostings=hostings)
-        if not any(credentials_refused(outcome.error) for outcome in failed):
+        # Keys OVH refuses fail every hosting alike: that is no list of unreadable hostings, and no report to write.
+        if not any(outcome.error.credentials_refused for outcome in failed):
             result["unreadable"] = [unreadable_entry(outcome.service_name, outcome.error) for outcome in failed]
         module.fail_json(
             msg="%d of %d hostings could not be read: %s" % (len(failures), len(outcomes), "; ".join(failures)),

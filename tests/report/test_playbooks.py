@@ -15,6 +15,7 @@ from ovhsim.testing import running_simulator
 
 from support.collection import REPO
 from support.playbooks import PLAYBOOKS, Ansible
+from support.sim_checks import clear_of_hour_boundary
 
 OPS = "ops@example.com"
 SCHEMA = json.loads((REPO / "roles/email_report/files/report.schema.json").read_text())
@@ -35,6 +36,7 @@ class Fleet:
         self.ansible = Ansible(workdir, dict(sim.credentials, endpoint=sim.url))
         self.bounced = {}
         sim.admin("POST", "/_sim/reset")
+        clear_of_hour_boundary(sim)
         sim.admin("POST", "/_sim/config", {"action_delay": 0, "bounce_threshold": 0.95})
 
     def hosting(self, name, state="ok", email=OPS, send=0, bounce_rate=0.0):

@@ -16,7 +16,7 @@ import pytest
 from ovhsim.testing import running_simulator
 
 from support.playbooks import PLAYBOOKS, Ansible
-from support.sim_checks import assert_no_traceback
+from support.sim_checks import assert_no_traceback, clear_of_hour_boundary
 
 HOSTINGS = ["shop-1.cluster021.hosting.ovh.net", "blog-2.cluster022.hosting.ovh.net",
             "forms-3.cluster023.hosting.ovh.net"]
@@ -71,6 +71,7 @@ EXPLICIT = """\
 def world(tmp_path):
     with running_simulator(action_delay=0) as sim:
         sim.admin("POST", "/_sim/config", {"bounce_threshold": 0.95})  # bouncing, but still sending
+        clear_of_hour_boundary(sim)
         for name in HOSTINGS:
             sim.admin("POST", "/_sim/hostings", {"service_name": name, "state": "ok"})
             sim.admin("POST", "/_sim/send", {"service_name": name, "count": 30, "bounce_rate": 0.3})

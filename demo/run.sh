@@ -15,8 +15,9 @@ step() { printf '\n==== %s\n' "$*"; }
 
 step "Simulated fleet at $OVH_ENDPOINT"
 
-# A contact form starts to be abused on one healthy hosting: 36 mails go out, 4 bounce (about 7 % of what it
-# sent today, under the 10 % at which OVH would block it). The policy's guard (5 %) blocks it first.
+# A contact form starts to be abused on one healthy hosting: 36 mails go out, 4 bounce. The policy's guard blocks
+# it once its bounces of the last 24 hours pass 5 % of what it sent today (early in the day, yesterday's bounces
+# weigh more), before the simulator's own bounce threshold would.
 abused=$(python3 - "$OVHSIM_URL" <<'PY'
 import json
 import sys

@@ -9,8 +9,6 @@ PY          := $(VENV)/bin/python
 # a symlink in a temporary folder, one per checkout.
 COLL_ROOT   := $(or $(TMPDIR),/tmp)/mailops-ovh_hosting-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 COLL_PATH   := $(COLL_ROOT)/ansible_collections/mailops/ovh_hosting
-SIM_PORT    ?= 18080
-SIM_URL     := http://127.0.0.1:$(SIM_PORT)
 PIP_STANDIN := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 
 export PATH := $(VENV)/bin:$(PATH)

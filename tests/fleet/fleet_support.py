@@ -6,16 +6,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
-from support.collection import collections_root
-
-BIN = Path(sys.executable).parent
+from support.playbooks import BIN, Ansible
 
 
 class Fleet:
@@ -49,23 +45,9 @@ class Fleet:
         return [entry for entry in self.log() if _query_number(entry) > mark]
 
     def env(self, **extra) -> dict:
-        credentials = self.sim.credentials
-        env = dict(os.environ)
-        env.update({
-            "PATH": "%s%s%s" % (BIN, os.pathsep, env.get("PATH", "")),
-            "ANSIBLE_COLLECTIONS_PATH": collections_root(),
-            "ANSIBLE_HOME": str(self.workdir / "ansible-home"),
-            "ANSIBLE_LOCAL_TEMP": str(self.workdir / "ansible-tmp"),
-            "ANSIBLE_NOCOLOR": "1",
-            "ANSIBLE_RETRY_FILES_ENABLED": "0",
-            "ANSIBLE_INVENTORY_ENABLED": "mailops.ovh_hosting.hostings",
-            "OVH_ENDPOINT": self.sim.url,
-            "OVH_APPLICATION_KEY": credentials["application_key"],
-            "OVH_APPLICATION_SECRET": credentials["application_secret"],
-            "OVH_CONSUMER_KEY": credentials["consumer_key"],
-        })
-        env.update(extra)
-        return env
+        """The shared runner's environment (tests/support/playbooks.py), with the inventory plugin enabled."""
+        runner = Ansible(self.workdir, dict(self.sim.credentials, endpoint=self.sim.url))
+        return runner.env(**dict({"ANSIBLE_INVENTORY_ENABLED": "mailops.ovh_hosting.hostings"}, **extra))
 
     def config(self, name: str = "fleet.ovh_hostings.yml", **options) -> Path:
         path = self.workdir / name

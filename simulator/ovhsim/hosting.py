@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from .clock import day_start, iso
 
@@ -178,7 +178,8 @@ class Hosting:
         }
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as they are, for ``json.dumps`` at once: no deep copy of the bounce log, queue and tasks."""
+        return {spec.name: getattr(self, spec.name) for spec in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Hosting":

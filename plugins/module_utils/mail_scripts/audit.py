@@ -191,10 +191,12 @@ class _Audit(object):
         for _depth in range(_MAX_INCLUDE_DEPTH):
             if not frontier:
                 break
+            # A file kept unparsed is parsed only when it names a file of the frontier; a parsed script's
+            # includes are resolved once and cached, cheaper than searching its text at every depth.
             names = re.compile("|".join(re.escape(posixpath.basename(name)) for name in frontier))
-            candidates = [relative for relative, text in list(self.texts.items()) if names.search(text)]
+            candidates = [relative for relative, text in self.texts.items() if names.search(text)]
             candidates += [relative for relative, script in self.scripts.items()
-                           if script.is_php and relative not in sending_set and names.search(script.source.text)]
+                           if script.is_php and relative not in sending_set]
             frontier = []
             for relative in candidates:
                 if relative not in sending_set and sending_set.intersection(self._includes(relative)):

@@ -38,7 +38,7 @@ else:
 from . import email_state
 from .errors import HostingApiError
 from .rate_limit import RateLimiter
-from .service_name import hosting_path, service_name_problem
+from .service_name import hosting_path
 
 NAMED_ENDPOINTS = ("ovh-eu", "ovh-ca", "ovh-us")
 _URL_ENDPOINT = re.compile(r"^https?://(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?/1\.0$")
@@ -283,10 +283,10 @@ class HostingApi:
     # Plumbing
 
     def _path(self, service_name, suffix=""):
-        problem = service_name_problem(service_name)
-        if problem:
-            raise HostingApiError(problem, service_name=service_name if isinstance(service_name, str) else None)
-        return hosting_path(service_name, suffix)
+        try:
+            return hosting_path(service_name, suffix)  # validates the name
+        except ValueError as error:
+            raise HostingApiError(str(error), service_name=service_name if isinstance(service_name, str) else None)
 
     def _call_list_or_empty(self, path, service_name):
         try:

@@ -192,19 +192,26 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         except HostingApiError as exc:
             raise AnsibleParserError("%s: %s" % (self.NAME, exc))
 
-        fleet = {name: {"email": None, "hosting": None, "errors": []} for name in names}
         readers = []
         if query["with_email"]:
             readers.append(("email", lambda client, name: email_facts(name, client.get_email(name))))
         if query["with_details"]:
             readers.append(("hosting", lambda client, name: client.get_hosting(name)))
-        for field, read in readers:
-            for outcome in gather(api, names, read, concurrency=concurrency):
-                if outcome.ok:
-                    fleet[outcome.service_name][field] = outcome.value
-                else:
-                    fleet[outcome.service_name]["errors"].append(str(outcome.error))
-        return fleet
+
+        def read(client, name):
+            """Every read asked for, of one hosting: one that fails leaves its field None and says why."""
+            data = {"email": None, "hosting": None, "errors": []}
+            for field, reader in readers:
+                try:
+                    data[field] = reader(client, name)
+                except HostingApiError as error:
+                    data["errors"].append(str(error))
+            return data
+
+        if not readers:
+            return {name: read(None, name) for name in names}
+        # One pass over the fleet (one pool, one client per worker) whatever the number of reads per hosting.
+        return {outcome.service_name: outcome.value for outcome in gather(api, names, read, concurrency=concurrency)}
 
     def _populate(self, fleet):
         strict = self.get_option("strict")

@@ -176,6 +176,30 @@ def test_with_details_reads_the_hosting_and_groups_by_offer(api, tmp_path):
     assert host_vars(inventory, "blog.cluster030.hosting.ovh.net")["ovh_hosting"]["offer"] == "perso"
 
 
+def test_email_and_details_cost_two_reads_per_hosting_and_fail_apart(api, tmp_path, capsys):
+    api.replace(responses.GET, API + "/hosting/web/shop-2.cluster021.hosting.ovh.net/email", status=404,
+                json={"message": "This service does not exist"})
+    api.replace(responses.GET, API + "/hosting/web/blog.cluster030.hosting.ovh.net", status=404,
+                json={"message": "This service does not exist"})
+
+    inventory = parse(write_config(tmp_path, with_details=True, concurrency=2))
+
+    assert sorted(calls(api)) == sorted(["GET /auth/time", "GET /hosting/web"] + [
+        "GET /hosting/web/%s%s" % (name, suffix) for name in EMAILS for suffix in ("", "/email")
+    ])
+    shop_2 = host_vars(inventory, "shop-2.cluster021.hosting.ovh.net")
+    assert shop_2["ovh_email"] is None and shop_2["ovh_hosting"]["offer"] == "pro"
+    blog = host_vars(inventory, "blog.cluster030.hosting.ovh.net")
+    assert blog["ovh_email"]["state"] == "force" and blog["ovh_hosting"] is None
+    assert members(inventory, "email_unknown") == ["shop-2.cluster021.hosting.ovh.net"]
+    assert members(inventory, "offer_pro") == ["shop-1.cluster021.hosting.ovh.net",
+                                               "shop-2.cluster021.hosting.ovh.net"]
+    assert "offer_perso" not in inventory.groups
+    warning = " ".join(capsys.readouterr().err.split())
+    assert "shop-2.cluster021.hosting.ovh.net/email failed (HTTP 404)" in warning
+    assert "GET /hosting/web/blog.cluster030.hosting.ovh.net failed (HTTP 404)" in warning
+
+
 def test_constructed_compose_groups_and_keyed_groups(api, tmp_path):
     inventory = parse(write_config(
         tmp_path,

@@ -118,7 +118,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HAS_OVH, HostingApi, resolve_endpoint
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import gather
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import concurrency_problem, gather
 
 CONFIG_SUFFIXES = (".ovh_hostings.yml", ".ovh_hostings.yaml")
 # Bumped when the cached layout changes, so an old cache is a miss rather than a crash.
@@ -184,8 +184,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def _gather(self, query):
         """``{service_name: {"email": facts | None, "hosting": dict | None, "errors": [str]}}``."""
         concurrency = self.get_option("concurrency")
-        if concurrency < 1:
-            raise AnsibleParserError("concurrency must be 1 or more, got %d" % concurrency)
+        problem = concurrency_problem(concurrency)
+        if problem:
+            raise AnsibleParserError(problem)
         try:
             api = HostingApi(**self._api_options())
             names = sorted(fnmatch.filter(api.list_hostings(), query["pattern"]))

@@ -30,14 +30,27 @@ class Outcome:
         return self.error is None
 
 
+def concurrency_problem(concurrency) -> str | None:
+    """Why ``concurrency`` is no number of hostings to read at a time, or None."""
+    if concurrency < 1:
+        return "concurrency must be 1 or more, got %r" % (concurrency,)
+    return None
+
+
+def failure_message(failures, total) -> str:
+    """What a fleet read fails with: how many of the ``total`` hostings could not be read, and each failure."""
+    return "%d of %d hostings could not be read: %s" % (len(failures), total, "; ".join(failures))
+
+
 def gather(api, service_names, fetch, concurrency=8) -> list:
     """``fetch(client, service_name)`` for every name, ``concurrency`` at a time; Outcomes in the input order.
 
     A HostingApiError from one hosting is kept in its Outcome and does not stop the others; any other exception
     is a bug and propagates.
     """
-    if concurrency < 1:
-        raise ValueError("concurrency must be 1 or more, got %r" % (concurrency,))
+    problem = concurrency_problem(concurrency)
+    if problem:
+        raise ValueError(problem)
     names = list(service_names)
     if not names:
         return []

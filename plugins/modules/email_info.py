@@ -215,7 +215,11 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields i
     volume_facts,
 )
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import gather
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import (
+    concurrency_problem,
+    failure_message,
+    gather,
+)
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import service_name_problem
 
 
@@ -257,8 +261,9 @@ def main():
     params = module.params
     if not 0 <= params["bounces"] <= 100:
         module.fail_json(msg="bounces must be between 0 and 100, got %d" % params["bounces"])
-    if params["concurrency"] < 1:
-        module.fail_json(msg="concurrency must be 1 or more, got %d" % params["concurrency"])
+    problem = concurrency_problem(params["concurrency"])
+    if problem:
+        module.fail_json(msg=problem)
     option = "service_name" if params["service_name"] is not None else "service_names"
     names = [params["service_name"]] if params["service_name"] is not None else params["service_names"]
     if names is not None:
@@ -285,10 +290,7 @@ def main():
         # Keys OVH refuses fail every hosting alike: that is no list of unreadable hostings, and no report to write.
         if not any(outcome.error.credentials_refused for outcome in failed):
             result["unreadable"] = [unreadable_entry(outcome.service_name, outcome.error) for outcome in failed]
-        module.fail_json(
-            msg="%d of %d hostings could not be read: %s" % (len(failures), len(outcomes), "; ".join(failures)),
-            **result
-        )
+        module.fail_json(msg=failure_message(failures, len(outcomes)), **result)
     module.exit_json(changed=False, hostings=hostings)
 
 

@@ -97,7 +97,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import gather
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import (
+    concurrency_problem,
+    failure_message,
+    gather,
+)
 
 
 def hosting_details(api, service_name):
@@ -122,8 +126,9 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params["concurrency"] < 1:
-        module.fail_json(msg="concurrency must be 1 or more, got %d" % params["concurrency"])
+    problem = concurrency_problem(params["concurrency"])
+    if problem:
+        module.fail_json(msg=problem)
 
     api = HostingApi.from_module(module)
     try:
@@ -138,8 +143,7 @@ def main():
     outcomes = gather(api, names, hosting_details, concurrency=params["concurrency"])
     failures = [str(outcome.error) for outcome in outcomes if not outcome.ok]
     if failures:
-        module.fail_json(msg="%d of %d hostings could not be read: %s" % (len(failures), len(outcomes),
-                                                                          "; ".join(failures)), failures=failures)
+        module.fail_json(msg=failure_message(failures, len(outcomes)), failures=failures)
     module.exit_json(changed=False, hostings=[outcome.value for outcome in outcomes])
 
 

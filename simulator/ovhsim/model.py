@@ -11,6 +11,7 @@ left the hosting; the remote server refused it).
 """
 from __future__ import annotations
 
+import math
 import random
 
 from .bounces import bounce_message
@@ -73,16 +74,24 @@ class MailModel:
         self.next_due = self._next_event()
 
     def _next_event(self) -> float:
-        events = [next_midnight(self.processed_until)]
-        hour_boundary = (hour_of(self.processed_until) + 1) * HOUR
-        for hosting in self.hostings.values():
-            if hosting.pending:
-                events.append(max(hosting.pending["due"], self.processed_until))
-            if hosting.queue:
-                events.append(max(hosting.queue[0]["at"] + QUEUE_LIFETIME, self.processed_until))
-                if hosting.sending:
-                    events.append(hour_boundary)
-        return min(events)
+        return min([next_midnight(self.processed_until)]
+                   + [self._due(hosting) for hosting in self.hostings.values() if hosting.pending or hosting.queue])
+
+    def _due(self, hosting: Hosting) -> float:
+        """The earliest time at which something falls due on one hosting (infinity when nothing will)."""
+        due = math.inf
+        if hosting.pending:
+            due = max(hosting.pending["due"], self.processed_until)
+        if hosting.queue:
+            due = min(due, max(hosting.queue[0]["at"] + QUEUE_LIFETIME, self.processed_until))
+            if hosting.sending:
+                due = min(due, (hour_of(self.processed_until) + 1) * HOUR)
+        return due
+
+    def _changed(self, hosting: Hosting) -> None:
+        """One hosting's queue, state or pending action changed: only its own events can come sooner."""
+        self.dirty.add(hosting.service_name)
+        self.next_due = min(self.next_due, self._due(hosting))
 
     def _process(self, at: float) -> None:
         previous = self.processed_until
@@ -138,8 +147,7 @@ class MailModel:
         if count:
             hosting.queue.append(batch)
         delivered, bounced = self._deliver(hosting, now) if hosting.sending else (0, 0)
-        self.dirty.add(service_name)
-        self.next_due = min(self.next_due, self._next_event())
+        self._changed(hosting)
         queued = batch["count"] if hosting.queue and hosting.queue[-1] is batch else 0
         return {"accepted": count, "delivered": delivered, "queued": queued, "bounced": bounced}
 
@@ -296,8 +304,7 @@ class MailModel:
             setattr(hosting, name, value)
         if state in SENDING_STATES:
             self._deliver(hosting, now)
-        self.dirty.add(service_name)
-        self.next_due = min(self.next_due, self._next_event())
+        self._changed(hosting)
         return hosting
 
     def ledger(self) -> dict:

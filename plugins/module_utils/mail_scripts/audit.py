@@ -39,17 +39,28 @@ def run_audit(path, exclude=(), max_file_size=None, php=None):
     return _Audit(path, exclude, max_file_size, php).run()
 
 
+_NOT_YET = object()
+
+
 class _Script(object):
     """What the rules learnt of one parsed PHP or HTML file."""
 
-    __slots__ = ("source", "calls", "includes", "verification", "is_php")
+    __slots__ = ("source", "calls", "includes", "is_php", "_verification")
 
     def __init__(self, source, is_php):
         self.source = source
         self.is_php = is_php
         self.calls = sending.mail_calls(source) if is_php else []
         self.includes = None
-        self.verification = captcha.verification(source) if is_php else None
+        self._verification = _NOT_YET
+
+    @property
+    def verification(self):
+        """How this script verifies a Captcha token (``captcha.verification``), looked for when first asked:
+        only the files a form handler or a prepended guard reaches need it."""
+        if self._verification is _NOT_YET:
+            self._verification = captcha.verification(self.source) if self.is_php else None
+        return self._verification
 
 
 class _Audit(object):

@@ -73,22 +73,21 @@ class FaultRule:
 
 @dataclass
 class Decision:
+    rule: FaultRule               # the rule that decided: status, HTML or not, Retry-After
     latency: float = 0.0          # seconds to wait before answering
     outcome: str | None = None    # None, "reset", "429", "error", "apply_then_fail"
-    status: int = 0
-    html: bool = False
-    retry_after: int = 1
-    rule: FaultRule | None = None
 
     def error_response(self) -> tuple[int, dict, bytes]:
         """(status, headers, body) of the injected failure."""
+        rule = self.rule
         if self.outcome == "429":
             body = b'{"class":"Client::TooManyRequests","message":"Too many requests, retry later"}'
-            return 429, {"Retry-After": str(self.retry_after), "Content-Type": "application/json"}, body
-        if self.html:
-            page = HTML_ERROR.format(status=self.status, reason=REASONS[self.status])
-            return self.status, {"Content-Type": "text/html"}, page.encode()
-        return self.status, {"Content-Type": "application/json"}, json.dumps(ERROR_BODIES[self.status]).encode()
+            return 429, {"Retry-After": str(rule.retry_after), "Content-Type": "application/json"}, body
+        status = rule.error_status
+        if rule.html_errors:
+            page = HTML_ERROR.format(status=status, reason=REASONS[status])
+            return status, {"Content-Type": "text/html"}, page.encode()
+        return status, {"Content-Type": "application/json"}, json.dumps(ERROR_BODIES[status]).encode()
 
 
 class Faults:
@@ -129,8 +128,7 @@ class Faults:
             return None
         with self._lock:
             jitter, draw = self._rng.random(), self._rng.random()
-        decision = Decision(latency=(rule.latency_ms + jitter * rule.jitter_ms) / 1000, status=rule.error_status,
-                            html=rule.html_errors, retry_after=rule.retry_after, rule=rule)
+        decision = Decision(rule, latency=(rule.latency_ms + jitter * rule.jitter_ms) / 1000)
         thresholds = [("reset", rule.reset_rate), ("429", rule.rate_429), ("error", rule.error_rate)]
         if method in ("PUT", "POST"):
             thresholds.append(("apply_then_fail", rule.apply_then_fail_rate))

@@ -216,17 +216,14 @@ class _Audit(object):
         return sorted(sending_set)
 
     # forms ---------------------------------------------------------------------------------------------
-    def _verification(self, entry, handlers):
-        """How the handlers verify a token: ``(provider, how)`` or None."""
-        for handler in handlers:
-            for current in self._closure(handler):
-                script = self._script(current)
-                if script is not None and script.verification:
-                    return script.verification[0], "%s line %d" % (current, script.verification[1])
-        guard = self._prepend_guard(entry) if entry else None
-        if guard:
-            return guard
-        return None
+    def _verification(self, entry, handler):
+        """How ``handler``, a file it includes or a guard prepended to ``entry`` verifies a token:
+        ``(provider, how)`` or None."""
+        for current in self._closure(handler):
+            script = self._script(current)
+            if script is not None and script.verification:
+                return script.verification[0], "%s line %d" % (current, script.verification[1])
+        return self._prepend_guard(entry) if entry else None
 
     def _prepend_guard(self, entry):
         """The guard the nearest ``.user.ini`` prepends to ``entry``, when it verifies and lists it."""
@@ -323,7 +320,7 @@ class _Audit(object):
         if evidence is None:
             return record
         evidence_file, call = evidence
-        verification = self._verification(entry, [handler])
+        verification = self._verification(entry, handler)
         if verification:
             record["verified_by"] = verification[0]
         else:

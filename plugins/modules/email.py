@@ -208,8 +208,9 @@ def main():
     desired = params["state"]
     recipient = params["report_recipient"]
     problems = []
-    if service_name_problem(service_name):
-        problems.append("service_name: %s" % service_name_problem(service_name))
+    name_problem = service_name_problem(service_name)
+    if name_problem:
+        problems.append("service_name: %s" % name_problem)
     if recipient:
         problems.append(address_problem(recipient))
     if params["wait_timeout"] < 0:

@@ -77,3 +77,15 @@ def assert_refused_clearly(result, options):
     message = result["msg"]
     assert "Traceback" not in message and "exception" not in result, result
     assert any(option in message for option in options), message
+
+
+def run_or_refused(run_module, main, args, option):
+    """Run ``main`` with ``args`` (``option`` set to a hostile value) against a RecordedApi: None when the value was
+    refused clearly before any call, otherwise the result of a run that must have succeeded."""
+    with RecordedApi() as api:
+        result, failed = run_module(main, args)
+    if failed and not api.calls:
+        assert_refused_clearly(result, [option])
+        return None
+    assert not failed, result
+    return result

@@ -33,8 +33,12 @@ def _token(length: int) -> str:
 
 
 def rule_matches(rule: dict, method: str, path: str) -> bool:
+    return rule["method"].upper() == method.upper() and path_matches(rule["path"], path)
+
+
+def path_matches(rule_path: str, path: str) -> bool:
     """``*`` matches any characters, ``/`` included; ``/x/*`` does not cover ``/x`` itself."""
-    return rule["method"].upper() == method.upper() and _rule_pattern(rule["path"]).fullmatch(path) is not None
+    return _rule_pattern(rule_path).fullmatch(path) is not None
 
 
 @functools.lru_cache(maxsize=1024)

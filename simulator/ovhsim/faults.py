@@ -13,7 +13,7 @@ import random
 import threading
 from dataclasses import asdict, dataclass, fields
 
-from .auth import rule_matches
+from .auth import path_matches
 from .errors import ApiError
 
 HTML_ERROR = ("<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1>"
@@ -68,7 +68,7 @@ class FaultRule:
             return False
         if self.route is None:
             return not path.startswith("/auth/")
-        return rule_matches({"method": method, "path": self.route}, method, path)
+        return path_matches(self.route, path)
 
 
 @dataclass

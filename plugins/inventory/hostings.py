@@ -116,6 +116,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 
 # client.py guards its import of ovh: without it, HostingApi() raises a HostingApiError that says to install it.
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HAS_OVH, HostingApi, resolve_endpoint
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import AUTH_ARGUMENT_SPEC
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import concurrency_problem, gather
@@ -175,11 +176,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return entry["hostings"]
 
     def _api_options(self):
-        return {
-            name: self.get_option(name)
-            for name in ("endpoint", "application_key", "application_secret", "consumer_key", "timeout", "retries",
-                         "rate_limit")
-        }
+        """The client's options, the ones the modules share (documented by the same auth fragment)."""
+        return {name: self.get_option(name) for name in AUTH_ARGUMENT_SPEC}
 
     def _gather(self, query):
         """``{service_name: {"email": facts | None, "hosting": dict | None, "errors": [str]}}``."""

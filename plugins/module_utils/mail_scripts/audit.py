@@ -76,6 +76,8 @@ class _Audit(object):
         self.paths = {}        # relative -> path on disk
         self.user_inis = {}    # directory relative to root -> auto_prepend_file value (None: not set)
         self.hooks = {}        # WordPress action -> files hooking it
+        self.closures = {}     # relative -> the files it includes, transitively (see _closure)
+        self.verifications = {}  # (entry, handler) -> what _verification found
         self.unreadable = []
 
     def run(self):
@@ -173,7 +175,10 @@ class _Audit(object):
         return targets
 
     def _closure(self, relative):
-        """``relative`` and every file it includes, transitively (bounded), in discovery order."""
+        """``relative`` and every file it includes, transitively (bounded), in discovery order; computed
+        once per file, as every form posting to a handler, and every form a guard covers, asks again."""
+        if relative in self.closures:
+            return self.closures[relative]
         seen = [relative]
         frontier = [relative]
         for _depth in range(_MAX_INCLUDE_DEPTH):
@@ -184,6 +189,7 @@ class _Audit(object):
                         seen.append(target)
                         next_frontier.append(target)
             frontier = next_frontier
+        self.closures[relative] = seen
         return seen
 
     def _mail_evidence(self, relative):
@@ -218,7 +224,12 @@ class _Audit(object):
     # forms ---------------------------------------------------------------------------------------------
     def _verification(self, entry, handler):
         """How ``handler``, a file it includes or a guard prepended to ``entry`` verifies a token:
-        ``(provider, how)`` or None."""
+        ``(provider, how)`` or None; looked for once, however many forms post to the handler."""
+        if (entry, handler) not in self.verifications:
+            self.verifications[entry, handler] = self._find_verification(entry, handler)
+        return self.verifications[entry, handler]
+
+    def _find_verification(self, entry, handler):
         for current in self._closure(handler):
             script = self._script(current)
             if script is not None and script.verification:

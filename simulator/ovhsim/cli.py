@@ -48,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ovhsim", description="A local simulator of the OVH hosting e-mail API.")
     commands = parser.add_subparsers(metavar="COMMAND")
 
-    def command(name: str, func, help_text: str, url: bool = True) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text)
+    def command(name: str, func, help_text: str, url: bool = True, under=commands) -> argparse.ArgumentParser:
+        sub = under.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(func=func)
         if url:
             sub.add_argument("--url", default=os.environ.get("OVHSIM_URL", DEFAULT_URL),
@@ -57,10 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     def group(name: str, help_text: str):
-        """A command with actions (``ovhsim keys create``); alone, it prints its own usage and exits 2."""
+        """A command with actions (``ovhsim keys create``); alone, it prints its own usage and exits 2. Returns
+        the maker of its actions, which take ``--url`` as every command does."""
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(func=lambda args: sub.print_usage(sys.stderr) or 2)
-        return sub.add_subparsers(metavar="ACTION")
+        actions = sub.add_subparsers(metavar="ACTION")
+        return lambda action, func, action_help: command(action, func, action_help, under=actions)
 
     serve = command("serve", cmd_serve, "Run the simulator (until SIGTERM or Ctrl-C).", url=False)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
@@ -80,19 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     command("env", cmd_env, "Print `export OVH_*=...` for the full-rights key, ready for eval.")
 
     keys = group("keys", "Consumer keys with access rules.")
-    create = keys.add_parser("create", help="Create a restricted key; prints its exports.")
-    create.set_defaults(func=cmd_keys_create)
+    create = keys("create", cmd_keys_create, "Create a restricted key; prints its exports.")
     create.add_argument("--rule", action="append", required=True, metavar="'METHOD /path'",
                         help="an access rule such as 'GET /hosting/web/*' (repeatable)")
-    revoke = keys.add_parser("revoke", help="Revoke a consumer key.")
-    revoke.set_defaults(func=cmd_keys_revoke)
-    revoke.add_argument("consumer_key")
-    for sub in (create, revoke):
-        sub.add_argument("--url", default=os.environ.get("OVHSIM_URL", DEFAULT_URL))
+    keys("revoke", cmd_keys_revoke, "Revoke a consumer key.").add_argument("consumer_key")
 
     fault = group("fault", "Injected faults on /1.0.")
-    fault_set = fault.add_parser("set", help="Replace the fault settings by one rule.")
-    fault_set.set_defaults(func=cmd_fault_set)
+    fault_set = fault("set", cmd_fault_set, "Replace the fault settings by one rule.")
     fault_set.add_argument("--latency-ms", type=_non_negative_float)
     fault_set.add_argument("--jitter-ms", type=_non_negative_float)
     fault_set.add_argument("--error-rate", type=_rate)
@@ -105,12 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     fault_set.add_argument("--route", help="glob on the path under /1.0, e.g. '/hosting/web/*/email'")
     fault_set.add_argument("--method", choices=("GET", "POST", "PUT", "DELETE"))
     fault_set.add_argument("--seed", type=_non_negative_int)
-    fault_clear = fault.add_parser("clear", help="No more faults.")
-    fault_clear.set_defaults(func=cmd_fault_clear)
-    fault_show = fault.add_parser("show", help="Print the fault settings.")
-    fault_show.set_defaults(func=cmd_fault_show)
-    for sub in (fault_set, fault_clear, fault_show):
-        sub.add_argument("--url", default=os.environ.get("OVHSIM_URL", DEFAULT_URL))
+    fault("clear", cmd_fault_clear, "No more faults.")
+    fault("show", cmd_fault_show, "Print the fault settings.")
 
     seed = command("seed", cmd_seed, "Add realistic hostings to the fleet.")
     seed.add_argument("--fleet", type=_non_negative_int, default=10)
@@ -135,13 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     spam.add_argument("service_name", metavar="SERVICE")
 
     clock = group("clock", "The simulated clock.")
-    advance = clock.add_parser("advance", help="Move the clock forward (90s, 15m, 24h, 3d) and run what falls due.")
-    advance.set_defaults(func=cmd_clock_advance)
+    advance = clock("advance", cmd_clock_advance, "Move the clock forward (90s, 15m, 24h, 3d) and run what falls due.")
     advance.add_argument("duration", type=_duration)
-    show = clock.add_parser("show", help="Print the simulated time.")
-    show.set_defaults(func=cmd_clock_show)
-    for sub in (advance, show):
-        sub.add_argument("--url", default=os.environ.get("OVHSIM_URL", DEFAULT_URL))
+    clock("show", cmd_clock_show, "Print the simulated time.")
 
     config = command("config", cmd_config, "Show or change the model's settings.")
     config.add_argument("--action-delay", type=_non_negative_float)

@@ -37,7 +37,6 @@ class Request:
     headers: object            # case-insensitive mapping
     body: str = ""
     host: str = "127.0.0.1"    # the Host header, used to rebuild the signed URL
-    path: str = ""
     query: dict = field(default_factory=dict)
     json: object = None
     credential: object = None
@@ -149,7 +148,6 @@ class Simulator:
         return _error(ApiError(404, "Got an invalid (or empty) URL"), query_id)
 
     def _handle_admin(self, req: Request, path: str, query_id: str) -> Response:
-        req.path = path
         try:
             route, params = ADMIN.match(req.method, path)
             req.json = _parse_json(req.body)
@@ -168,7 +166,6 @@ class Simulator:
                 self.flush()
 
     def _handle_api(self, req: Request, path: str, query: str, query_id: str) -> Response:
-        req.path = path
         entry = {"time": None, "method": req.method, "path": path, "query": query, "status": 0, "applied": False,
                  "consumer_key_id": None, "query_id": query_id, "fault": None}
         response = None

@@ -128,6 +128,7 @@ import json
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_state import SENDING_STATES, STATES
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window import (
     DEFAULT_WINDOW_HOURS,
     bounce_ratio,
@@ -136,8 +137,6 @@ from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window 
 )
 
 SCHEMA_VERSION = 1
-STATES = ("ok", "force", "ko", "bounce", "spam", "purging")
-SENDING_STATES = ("ok", "force")
 FACT_FIELDS = ("service_name", "state", "sending", "report_recipient", "sent_total", "sent_today",
                "bounced_total", "max_per_day")
 

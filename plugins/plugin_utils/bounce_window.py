@@ -11,20 +11,19 @@ from __future__ import annotations
 
 import datetime
 
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import parse_datetime
+
 DEFAULT_WINDOW_HOURS = 24
 
 
 def parse_date(value):
-    """An aware datetime from an OVH date (ISO 8601 with offset); a naive value is taken as UTC."""
+    """An aware datetime from an OVH date, read as the facts are (``email_fields.parse_datetime``: ISO 8601, a naive
+    value taken as UTC); ``ValueError`` when it is no date."""
     if isinstance(value, datetime.datetime):
-        parsed = value
-    else:
-        text = str(value).strip()
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        parsed = datetime.datetime.fromisoformat(text)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+        return value if value.tzinfo is not None else value.replace(tzinfo=datetime.timezone.utc)
+    parsed = parse_datetime(str(value))
+    if parsed is None:
+        raise ValueError(f"not an ISO 8601 date: {value!r}")
     return parsed
 
 

@@ -377,10 +377,8 @@ class _Audit(object):
             return False
         php_files = sorted(relative for relative, kind in self.kinds.items() if kind == walker.PHP)
         relative_of = dict((self.paths[relative], relative) for relative in php_files)
-        errors = php_lint.parse_all(self.php, [self.paths[relative] for relative in php_files])
-        recheck = [self.paths[relative] for relative in sorted(important)
-                   if relative in self.paths and self.paths[relative] not in errors]
-        errors.update(php_lint.lint_each(self.php, recheck))
+        errors = php_lint.parse_all(self.php, [self.paths[relative] for relative in php_files],
+                                    compile_also=[self.paths[relative] for relative in important])
         for path in sorted(errors, key=lambda item: relative_of[item]):
             line, message = errors[path]
             self.findings.append(php_lint.syntax_findings(relative_of[path], line, message))

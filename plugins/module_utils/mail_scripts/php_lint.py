@@ -44,9 +44,9 @@ class PhpLintError(Exception):
     """``php`` could not run at all (not a syntax error in a script)."""
 
 
-def parse_all(php, paths, timeout=600):
-    """``{path: (line, message)}`` for the files the PHP parser rejects; files PHP could not check
-    (no tokenizer extension) go through ``php -l`` one by one."""
+def parse_all(php, paths, compile_also=(), timeout=600):
+    """``{path: (line, message)}`` for the files the PHP parser rejects; then ``php -l`` compiles, one by
+    one, the files PHP could not check (no tokenizer extension) and those of ``compile_also`` it accepted."""
     if not paths:
         return {}
     try:
@@ -68,7 +68,8 @@ def parse_all(php, paths, timeout=600):
             unchecked.append(item["path"])
         else:
             errors[item["path"]] = (int(item["line"]), item["message"])
-    errors.update(lint_each(php, unchecked))
+    to_compile = set(unchecked).union(path for path in compile_also if path not in errors)
+    errors.update(lint_each(php, sorted(to_compile)))
     return errors
 
 

@@ -182,3 +182,25 @@ def test_recaptcha_v3_page_and_google_client_in_the_handler(tmp_path):
     result = run_audit(str(tmp_path))
     assert triples(result) == [("contact.html", 2, "form_sends_mail"), ("send.php", 3, "mail_send")]
     assert (result["forms"][0]["captcha"], result["forms"][0]["verified_by"]) == ("recaptcha", "recaptcha")
+
+
+def test_without_the_tokenizer_each_script_is_compiled_once(tmp_path):
+    """A PHP without the tokenizer extension leaves every file to php -l: a script that sends mail, which
+    php -l compiles anyway, is not compiled a second time."""
+    log = tmp_path / "compiled.log"
+    fake_php = tmp_path / "php"
+    fake_php.write_text(
+        "#!/usr/bin/env python3\n"
+        "import json, sys\n"
+        "if '-r' in sys.argv:\n"
+        "    for path in sys.stdin.read().split('\\0'):\n"
+        "        print(json.dumps({'path': path, 'unchecked': True}))\n"
+        "else:\n"
+        "    open(%r, 'a').write(sys.argv[-1] + '\\n')\n" % str(log)
+    )
+    fake_php.chmod(0o755)
+    site = tmp_path / "www"
+    write(site, {"send.php": "<?php\nmail('a@example.org', 's', 'b');\n", "page.php": "<?php\necho 1;\n"})
+    result = run_audit(str(site), php=str(fake_php))
+    assert result["php_lint"] is True and result["summary"]["php_syntax_error"] == 0
+    assert sorted(log.read_text().splitlines()) == [str(site / "page.php"), str(site / "send.php")]

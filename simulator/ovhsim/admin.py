@@ -8,7 +8,7 @@ import time
 from .errors import ApiError, bad_request
 from .hosting import SERVICE_NAME, normalize_offer
 from .router import Router
-from .routes import API, EMAIL_ADDRESS
+from .routes import API, valid_recipient
 from .seed import PROFILES, seed_fleet
 
 ADMIN = Router("/_sim", "Unknown admin route")
@@ -79,7 +79,7 @@ def create_hosting(sim, req):
         except ValueError as error:
             raise bad_request(str(error)) from None
     email = body.get("email")
-    if email is not None and (not isinstance(email, str) or not EMAIL_ADDRESS.match(email)):
+    if not valid_recipient(email):
         raise bad_request(f"email {email!r} is not a valid address")
     for counter in ("sent", "sent_today", "bounce"):
         if counter in body:

@@ -17,6 +17,11 @@ EMAIL_FIELDS = ("bounce", "email", "maxPerDay", "sent", "sentToday", "state")
 TASK_STATUSES = ("cancelled", "doing", "done", "init", "todo")
 
 
+def valid_recipient(value) -> bool:
+    """A report recipient: an e-mail address, or None for none."""
+    return value is None or (isinstance(value, str) and EMAIL_ADDRESS.match(value) is not None)
+
+
 # --- /auth ----------------------------------------------------------------------------------------------------
 
 @API.route("GET", "/auth/time", auth=False)
@@ -82,7 +87,7 @@ def put_email(sim, req, serviceName):
         raise bad_request(f"Read-only field(s) cannot be changed: {', '.join(read_only)}")
     if "email" in body:
         email = body["email"]
-        if email is not None and (not isinstance(email, str) or not EMAIL_ADDRESS.match(email)):
+        if not valid_recipient(email):
             raise bad_request(f"[email] Given data ({email!r}) is not a valid e-mail address")
         sim.model.set_report_recipient(serviceName, email)
     return None

@@ -367,9 +367,9 @@ class _Audit(object):
         """The action as written in the file (PHP included), for the report."""
         if form.action is None:
             return None
-        opening = source.text[form.offset:form.tag_end]
-        match = re.search(r"""\baction\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", opening, re.IGNORECASE)
-        return match.group(1).strip("\"'") if match else form.action
+        # The opening tag in the text, where the markup has the PHP blanked: "<form" ... ">".
+        written = forms.attributes(source.text[form.offset + len("<form"):form.tag_end - 1]).get("action")
+        return form.action if written is None else written
 
     # syntax ----------------------------------------------------------------------------------------------
     def _lint(self, important):

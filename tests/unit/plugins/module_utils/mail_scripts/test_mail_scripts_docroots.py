@@ -204,3 +204,15 @@ def test_without_the_tokenizer_each_script_is_compiled_once(tmp_path):
     result = run_audit(str(site), php=str(fake_php))
     assert result["php_lint"] is True and result["summary"]["php_syntax_error"] == 0
     assert sorted(log.read_text().splitlines()) == [str(site / "page.php"), str(site / "send.php")]
+
+
+def test_the_reported_action_is_the_action_attribute_not_a_data_action(tmp_path):
+    write(tmp_path, {
+        "index.html": '<form method="post" data-action="track" action="send.php"><input name="m"></form>\n',
+        "page.php": '<form method="post" data-action="track" action="<?= \'send.php\' ?>"></form>\n',
+        "send.php": "<?php\nmail('a@example.org', 's', 'b');\n",
+    })
+    result = run_audit(str(tmp_path))
+    assert [(form["file"], form["action"], form["posts_to"]) for form in result["forms"]] == [
+        ("index.html", "send.php", "send.php"), ("page.php", "<?= 'send.php' ?>", "send.php"),
+    ]

@@ -15,13 +15,11 @@ import argparse
 import contextlib
 import importlib.metadata
 import os
-import subprocess
-import sys
 import threading
 import time
 
 import ovh.client
-from ovhsim.testing import serving_process
+from ovhsim.testing import admin_call, serving_process
 
 GOAL = 1000.0
 
@@ -30,17 +28,15 @@ GOAL = 1000.0
 def served_simulator(fleet: int):
     """``ovhsim serve`` on a free port; yields (endpoint, credentials, process id)."""
     with serving_process("--fleet", str(fleet)) as (endpoint, server):
-        env = subprocess.run([sys.executable, "-m", "ovhsim", "env", "--url", endpoint], check=True,
-                             capture_output=True, text=True).stdout
-        credentials = dict(item.split("=", 1) for item in env.split()[1:])
+        credentials = admin_call(endpoint[: -len("/1.0")], "GET", "/_sim/credentials")
         ovh.client.ENDPOINTS[endpoint] = endpoint
         yield endpoint, credentials, server.pid
 
 
 def new_client(endpoint: str, credentials: dict) -> ovh.Client:
-    return ovh.Client(endpoint=endpoint, application_key=credentials["OVH_APPLICATION_KEY"],
-                      application_secret=credentials["OVH_APPLICATION_SECRET"],
-                      consumer_key=credentials["OVH_CONSUMER_KEY"])
+    return ovh.Client(endpoint=endpoint, application_key=credentials["application_key"],
+                      application_secret=credentials["application_secret"],
+                      consumer_key=credentials["consumer_key"])
 
 
 def cpu_seconds(pid: int) -> float | None:

@@ -25,14 +25,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from support.collection import REPO
+from support.playbooks import PLAYBOOKS, Ansible
 
-REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "docroots" / "contact_form"
 SECRET = "e2e-secret-0x5f3759df"
 GOOD_TOKEN = "token-accepted"
 PHP = shutil.which("php")
 PHP_CGI = shutil.which("php-cgi")
-ANSIBLE_PLAYBOOK = Path(sys.executable).with_name("ansible-playbook")
 
 pytestmark = pytest.mark.skipif(PHP is None, reason="php-cli is not installed (make system-deps installs it)")
 
@@ -80,25 +80,11 @@ def run_role(tmp_path, docroot, verify_url, state, mode="enforce", check=False):
         "form_captcha_secret_key": SECRET, "form_captcha_verify_url": verify_url,
         "ansible_python_interpreter": sys.executable,
     }
-    (tmp_path / "vars.json").write_text(json.dumps(variables))
-    environment = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collection_root()), ANSIBLE_NOCOLOR="1",
-                       ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_RETRY_FILES_ENABLED="0")
-    completed = subprocess.run(
-        [str(ANSIBLE_PLAYBOOK), "-v", "-i", "localhost,", "-c", "local", "-e", "@" + str(tmp_path / "vars.json"),
-         str(REPO / "playbooks" / "forms.yml")] + (["--check"] if check else []),
-        capture_output=True, text=True, env=environment, cwd=str(tmp_path), check=False,
-    )
-    output = completed.stdout + completed.stderr
-    assert completed.returncode == 0, output
-    assert SECRET not in output, "the secret key reached the output"
-    return int(re.search(r"localhost\s*:.*?changed=(\d+)", output).group(1))
-
-
-def collection_root():
-    for entry in sys.path:
-        if (Path(entry) / "ansible_collections" / "mailops" / "ovh_hosting").exists():
-            return Path(entry)
-    raise AssertionError("the collection is not importable: run `make collection-link`")
+    run = Ansible(tmp_path).playbook(PLAYBOOKS / "forms.yml", "-v", "-i", "localhost,", "-c", "local",
+                                     *(["--check"] if check else []), extra_vars=variables)
+    assert run.rc == 0, run
+    assert SECRET not in run.output, "the secret key reached the output"
+    return run.changed()
 
 
 def wait_for(port):

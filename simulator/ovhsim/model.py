@@ -58,10 +58,13 @@ class MailModel:
     # --- time -------------------------------------------------------------------------------------------------
 
     def sync(self) -> float:
-        """Run everything due up to now; return now."""
+        """Run everything due up to now; return now. The model is then at now even when nothing fell due: the
+        next hourly delivery and the bounce window are reckoned from ``processed_until``."""
         now = self.clock.now()
         if now >= self.next_due:
             self.run_until(now)
+        else:  # next_due holds: no midnight, hour boundary or other event lies between the two
+            self.processed_until = max(self.processed_until, now)
         return now
 
     def run_until(self, now: float) -> None:

@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from ovhsim.clock import PARIS
+from ovhsim.clock import PARIS, Clock
+from ovhsim.model import MailModel
 
 HOUR = 3600
 # Simulated time is real time plus an offset: boundaries are checked this many seconds before and after, so
@@ -54,6 +55,24 @@ def test_over_quota_mails_drain_one_quota_per_hour(sim, hosting):
         sent.append(record(sim, name)["sent"])
         advance(sim, HOUR)
     assert sent == [20, 40, 60, 70]
+
+
+def test_hours_without_requests_do_not_lend_the_queue_their_quotas():
+    """Real time passes between requests without anything falling due; mails queued over the quota of the hour
+    still wait for the next hour, they are not delivered at once, dated in the hours that passed before."""
+    start = datetime(2026, 11, 25, 10, 30, tzinfo=PARIS).timestamp()
+    real_time = [start]
+    model = MailModel(Clock(real_time=lambda: real_time[0]))
+    name = "shop-1.cluster021.hosting.ovh.net"
+    model.upsert(name, offer="PERSO")
+    real_time[0] = start + 3 * HOUR + 50 * 60  # 14:20, no request since 10:30
+    assert model.send(name, 250) == {"accepted": 250, "delivered": 100, "queued": 150, "bounced": 0}
+    real_time[0] += 60
+    model.sync()
+    assert (model.hostings[name].sent, model.hostings[name].queue_size) == (100, 150)
+    real_time[0] = datetime(2026, 11, 25, 15, 0, tzinfo=PARIS).timestamp()
+    model.sync()
+    assert (model.hostings[name].sent, model.hostings[name].queue_size) == (200, 50)
 
 
 @pytest.mark.parametrize("state", ["ko", "bounce", "spam"])

@@ -103,21 +103,22 @@ def main():
                         help="the stated bound: seconds allowed for --files files (default 5)")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(collection_root()))
-    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.audit import run_audit
-
     workdir = Path(tempfile.mkdtemp(prefix="mail-scripts-audit-bench-"))
     try:
-        generate(workdir, args.files)
+        sys.path.insert(0, collections_root(workdir))
+        from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.audit import run_audit
+
+        site = workdir / "site"
+        generate(site, args.files)
         bound_rate = args.files / args.bound_seconds
-        read_seconds = timed(lambda: bare_read(workdir))[0]
+        read_seconds = timed(lambda: bare_read(site))[0]
         print("files: %d   bound: %.0f files/s (%d files in %.1f s)"
               % (args.files, bound_rate, args.files, args.bound_seconds))
         print("bare read (peer):        %8.0f files/s" % (args.files / read_seconds))
         php = shutil.which("php")
         runs = [("audit, no PHP check", None)] + ([("audit + PHP syntax check", php)] if php else [])
         for label, binary in runs:
-            seconds, result = timed(lambda: run_audit(str(workdir), php=binary))
+            seconds, result = timed(lambda: run_audit(str(site), php=binary))
             rate = args.files / seconds
             print("%-24s %8.0f files/s   ratio to bound %.2f   %.1fx the bare read's time   (%d findings)"
                   % (label + ":", rate, rate / bound_rate, seconds / read_seconds, len(result["findings"])))
@@ -131,14 +132,13 @@ def main():
         shutil.rmtree(str(workdir))
 
 
-def collection_root():
-    """The folder holding ansible_collections/mailops/ovh_hosting (made by `make collection-link`)."""
-    import hashlib
-    digest = hashlib.md5((str(REPO) + "\n").encode()).hexdigest()[:8]
-    root = Path(os.environ.get("TMPDIR") or tempfile.gettempdir()) / ("mailops-ovh_hosting-" + digest)
-    if not (root / "ansible_collections" / "mailops" / "ovh_hosting").exists():
-        sys.exit("run `make collection-link` first")
-    return root
+def collections_root(workdir):
+    """A private ansible_collections/mailops/ovh_hosting -> this checkout (as bench/fleet.py does), so the bench
+    needs no setup step."""
+    link = workdir / "collections" / "ansible_collections" / "mailops" / "ovh_hosting"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(REPO)
+    return str(workdir / "collections")
 
 
 if __name__ == "__main__":

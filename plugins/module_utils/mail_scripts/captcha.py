@@ -17,12 +17,6 @@ TURNSTILE = "turnstile"
 HCAPTCHA = "hcaptcha"
 RECAPTCHA = "recaptcha"
 
-SITEVERIFY_URLS = {
-    TURNSTILE: "https://challenges.cloudflare.com/turnstile/v0/siteverify",
-    HCAPTCHA: "https://api.hcaptcha.com/siteverify",
-    RECAPTCHA: "https://www.google.com/recaptcha/api/siteverify",
-}
-
 _WIDGET_CLASS = re.compile(
     r"""\bclass\s*=\s*["']?[^"'>]*?(?<![\w-])(cf-turnstile|h-captcha|g-recaptcha)(?![\w-])""", re.IGNORECASE
 )

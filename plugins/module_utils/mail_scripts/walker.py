@@ -47,13 +47,12 @@ class Excluder(object):
 
 
 class WalkedFile(object):
-    __slots__ = ("relative", "path", "kind", "size")
+    __slots__ = ("relative", "path", "kind")
 
-    def __init__(self, relative, path, kind, size):
+    def __init__(self, relative, path, kind):
         self.relative = relative
         self.path = path
         self.kind = kind
-        self.size = size
 
 
 def walk(root, exclude=(), max_file_size=None):
@@ -112,4 +111,4 @@ def _regular(relative, path, size, excluder, max_file_size, files, skipped):
     if max_file_size is not None and size > max_file_size:
         skipped.append({"file": relative, "reason": "larger than max_file_size (%d bytes)" % size})
         return
-    files.append(WalkedFile(relative, path, kind, size))
+    files.append(WalkedFile(relative, path, kind))

@@ -375,11 +375,15 @@ class _Audit(object):
     def _lint(self, important):
         if not self.php:
             return False
-        php_files = sorted(relative for relative, kind in self.kinds.items() if kind == walker.PHP)
-        relative_of = dict((self.paths[relative], relative) for relative in php_files)
-        errors = php_lint.parse_all(self.php, [self.paths[relative] for relative in php_files],
-                                    compile_also=[self.paths[relative] for relative in important])
-        for path in sorted(errors, key=lambda item: relative_of[item]):
-            line, message = errors[path]
-            self.findings.append(php_lint.syntax_findings(relative_of[path], line, message))
+        # A symbolic link inside the root gives a second name to a file: PHP reads it once, under each
+        # name it is reported.
+        relatives_of = {}
+        for relative, kind in self.kinds.items():
+            if kind == walker.PHP:
+                relatives_of.setdefault(self.paths[relative], []).append(relative)
+        errors = php_lint.parse_all(self.php, sorted(relatives_of),
+                                    compile_also=sorted(set(self.paths[relative] for relative in important)))
+        for path, (line, message) in errors.items():
+            for relative in relatives_of[path]:
+                self.findings.append(php_lint.syntax_findings(relative, line, message))
         return True

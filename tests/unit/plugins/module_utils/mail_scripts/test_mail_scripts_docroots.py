@@ -216,3 +216,13 @@ def test_the_reported_action_is_the_action_attribute_not_a_data_action(tmp_path)
     assert [(form["file"], form["action"], form["posts_to"]) for form in result["forms"]] == [
         ("index.html", "send.php", "send.php"), ("page.php", "<?= 'send.php' ?>", "send.php"),
     ]
+
+
+@pytest.mark.skipif(PHP is None, reason="php-cli is not installed (make system-deps installs it)")
+def test_a_syntax_error_is_reported_under_each_name_of_a_linked_script(tmp_path):
+    write(tmp_path, {"send.php": "<?php\n$to = 'a@example.org'\nmail($to, 's', 'b');\n"})
+    (tmp_path / "contact.php").symlink_to("send.php")
+    result = run_audit(str(tmp_path), php=PHP)
+    assert [(item["file"], item["line"]) for item in result["findings"] if item["rule"] == "php_syntax_error"] == [
+        ("contact.php", 3), ("send.php", 3),
+    ]

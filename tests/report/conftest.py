@@ -1,6 +1,6 @@
 # Copyright: mailops.ovh_hosting contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Report and playbook tests: ansible-playbook runs (tests/support/playbooks.py) and where screenshots go."""
+"""Report and playbook tests: where screenshots go (ansible-playbook runs through tests/support/playbooks.py)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,8 @@ from pathlib import Path
 import pytest
 
 from support.collection import REPO
-from support.playbooks import Ansible
 
 OUTPUT = REPO / "tests" / "output"
-
-
-@pytest.fixture
-def ansible(tmp_path) -> Ansible:
-    """ansible-playbook without any OVH credentials (for runs that make no API call)."""
-    return Ansible(tmp_path)
 
 
 @pytest.fixture(scope="session")

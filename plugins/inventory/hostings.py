@@ -108,6 +108,7 @@ compose:
   ovh_quota_left: ovh_email.max_per_day - ovh_email.sent_today
 """
 
+import decimal
 import fnmatch
 import sys
 
@@ -126,6 +127,17 @@ CONFIG_SUFFIXES = (".ovh_hostings.yml", ".ovh_hostings.yaml")
 CACHE_FORMAT = 1
 
 
+def _infinite_options(config):
+    names = []
+    for name, value in config.items():
+        try:
+            if isinstance(value, (str, float)) and decimal.Decimal(value).is_infinite():
+                names.append(name)
+        except decimal.DecimalException:
+            pass
+    return names
+
+
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     NAME = "mailops.ovh_hosting.hostings"
 
@@ -134,7 +146,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path)
-        self._read_config_data(path)
+        try:
+            self._read_config_data(path)
+        except OverflowError:  # ansible-core 2.19's int conversion of an infinite value, which names no option
+            raise AnsibleParserError("%s: %s cannot be infinite in %s" % (
+                self.NAME, ", ".join(_infinite_options(loader.load_from_file(path, cache="none"))), path))
 
         query = self._query()
         cache_key = self.get_cache_key(path)

@@ -3,16 +3,18 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The options every module shares (documented by the ``mailops.ovh_hosting.auth`` doc fragment).
 
-Modules build their client with ``HostingApi.from_module(module)``.
+Modules build themselves with ``ovh_module(argument_spec(...))`` and their client with
+``HostingApi.from_module(module)``.
 """
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import AnsibleModule, env_fallback
+from ansible.module_utils.common.validation import check_type_int
 
 from .client import HostingApi
 
-__all__ = ("AUTH_ARGUMENT_SPEC", "HostingApi", "argument_spec")
+__all__ = ("AUTH_ARGUMENT_SPEC", "HostingApi", "argument_spec", "ovh_module")
 
 AUTH_ARGUMENT_SPEC = dict(
     endpoint=dict(type="str", fallback=(env_fallback, ["OVH_ENDPOINT"])),
@@ -30,3 +32,33 @@ def argument_spec(**module_options) -> dict:
     spec = {name: dict(option) for name, option in AUTH_ARGUMENT_SPEC.items()}
     spec.update(module_options)
     return spec
+
+
+def ovh_module(spec: dict, **kwargs) -> AnsibleModule:
+    """``AnsibleModule(argument_spec=spec, **kwargs)``, where an int option ansible-core cannot convert is refused.
+
+    ansible-core 2.19 raises inside ``AnsibleModule()``, a traceback before any module code runs, for an infinite
+    int option (``.inf``, ``"inf"``: ``OverflowError``) and for one of over 4,300 digits (``ValueError`` when
+    it logs the invocation). Only then is the module built again with ``finite_int`` checking the int options,
+    which refuses such a value with ansible-core's usual message naming the option.
+    """
+    try:
+        return AnsibleModule(argument_spec=spec, **kwargs)
+    except (OverflowError, ValueError):
+        return AnsibleModule(argument_spec=_with_finite_ints(spec), **kwargs)
+
+
+def finite_int(value):
+    """ansible-core's int conversion, refusing what it would crash on."""
+    try:
+        number = check_type_int(value)
+    except OverflowError:
+        raise TypeError("%.40r is not a finite number" % (value,))
+    if number.bit_length() > 64:
+        raise TypeError("it is out of range (a 64-bit integer at most)")
+    return number
+
+
+def _with_finite_ints(spec: dict) -> dict:
+    return {name: dict(option, type=finite_int) if option.get("type") == "int" else option
+            for name, option in spec.items()}

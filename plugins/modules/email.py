@@ -162,10 +162,8 @@ email:
 
 import re
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils import email_state
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec, ovh_module
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import service_name_problem
@@ -191,8 +189,8 @@ def address_problem(address):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(
+    module = ovh_module(
+        argument_spec(
             service_name=dict(type="str", required=True),
             state=dict(type="str", choices=list(email_state.DESIRED_STATES)),
             report_recipient=dict(type="str"),

@@ -206,9 +206,7 @@ failures:
       (HTTP 500): Internal server error [OVH query id EU.ext-3.6744ff6a.1234.abcd]"
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec, ovh_module
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import (
     bounce_facts,
     email_facts,
@@ -247,8 +245,8 @@ def unreadable_entry(service_name, error):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(
+    module = ovh_module(
+        argument_spec(
             service_name=dict(type="str"),
             service_names=dict(type="list", elements="str"),
             bounces=dict(type="int", default=0),

@@ -93,9 +93,7 @@ hostings:
 
 from fnmatch import fnmatchcase
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec, ovh_module
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import (
     concurrency_problem,
@@ -117,8 +115,8 @@ def hosting_details(api, service_name):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(
+    module = ovh_module(
+        argument_spec(
             pattern=dict(type="str"),
             details=dict(type="bool", default=False),
             concurrency=dict(type="int", default=8),

@@ -239,7 +239,9 @@ def main():
     try:
         max_file_size = human_to_bytes(str(module.params["max_file_size"]))
     except ValueError as error:
-        module.fail_json(msg="max_file_size: %s" % error)
+        module.fail_json(msg="max_file_size: %.200s" % error)
+    except OverflowError:  # digits past a float's range
+        module.fail_json(msg="max_file_size: %.40r... is too large for a size" % str(module.params["max_file_size"]))
     php = None
     if module.params["php_lint"] != "false":
         php = module.get_bin_path("php", required=module.params["php_lint"] == "true")

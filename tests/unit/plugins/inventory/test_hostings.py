@@ -243,6 +243,8 @@ def test_a_failed_listing_fails_the_source_with_the_missing_rule(api, tmp_path):
     ("concurrency", 0, "concurrency must be 1 or more"),
     ("rate_limit", -1, "rate_limit must be a positive number"),
     ("endpoint", "ftp://example.test/1.0", "endpoint 'ftp://example.test/1.0' is not supported"),
+    ("concurrency", float("inf"), "concurrency cannot be infinite in "),
+    ("timeout", "-Infinity", "timeout cannot be infinite in "),
 ])
 def test_bad_options_fail_before_any_call(api, tmp_path, option, value, message):
     with pytest.raises(AnsibleParserError, match=re.escape(message)):

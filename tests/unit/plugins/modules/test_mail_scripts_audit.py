@@ -67,6 +67,8 @@ def test_php_lint_true_without_php_fails_clearly(run_module, monkeypatch, tmp_pa
 @pytest.mark.parametrize("args, message", [
     ({"path": "/nonexistent/www"}, "path /nonexistent/www is not a directory on this host"),
     ({"max_file_size": "lots"}, "max_file_size: "),
+    ({"max_file_size": "9" * 400}, "max_file_size: '99999"),  # past a float's range
+    ({"max_file_size": "9" * 400}, "... is too large for a size"),
     ({"php_lint": "maybe"}, "php_lint"),
 ])
 def test_bad_input_is_named(run_module, args, message):

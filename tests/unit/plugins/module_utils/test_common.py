@@ -1,0 +1,56 @@
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""ovh_module: int options ansible-core would crash on are refused, naming the option, before any call."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import finite_int
+from ansible_collections.mailops.ovh_hosting.plugins.modules import email as email_module
+from ansible_collections.mailops.ovh_hosting.plugins.modules import email_info as email_info_module
+from ansible_collections.mailops.ovh_hosting.plugins.modules import hosting_info as hosting_info_module
+
+from ovh_api_mock import CREDENTIALS
+
+SN = "shop-1.cluster021.hosting.ovh.net"
+# Each of these makes ansible-core 2.19's own AnsibleModule() raise: OverflowError for infinity, ValueError for
+# an int it cannot write to its log.
+UNCONVERTIBLE = ["inf", "INF", "-Infinity", float("inf"), float("-inf"), "1" * 5000]
+MODULE_INT_OPTIONS = [
+    (email_module, dict(service_name=SN, state="blocked"), "wait_timeout"),
+    (email_module, dict(service_name=SN, state="blocked"), "wait_sleep"),
+    (email_module, dict(service_name=SN, state="blocked"), "retries"),
+    (email_info_module, dict(), "bounces"),
+    (email_info_module, dict(), "concurrency"),
+    (hosting_info_module, dict(), "timeout"),
+]
+
+
+@pytest.mark.parametrize("value", UNCONVERTIBLE, ids=lambda value: repr(value)[:12])
+@pytest.mark.parametrize("module, args, option", MODULE_INT_OPTIONS, 
+                         ids=[module.__name__.rsplit(".", 1)[1] + "." + option
+                              for module, _, option in MODULE_INT_OPTIONS])
+def test_an_int_ansible_core_cannot_convert_is_refused_naming_the_option(run_module, module, args, option, value):
+    with responses.RequestsMock() as api:  # any call would fail the test: nothing is registered
+        result, failed = run_module(module.main, dict(CREDENTIALS, **args, **{option: value}))
+    assert failed
+    assert "argument '%s'" % option in result["msg"]
+    assert "unable to convert to finite_int" in result["msg"]
+    assert not api.calls
+
+
+@pytest.mark.parametrize("value, expected", [(3, 3), ("3", 3), ("-2", -2), (4.0, 4), (2 ** 63, 2 ** 63)])
+def test_finite_int_converts_as_ansible_core_does(value, expected):
+    assert finite_int(value) == expected
+
+
+@pytest.mark.parametrize("value, reason", [("inf", "'inf' is not a finite number"),
+                                           (float("-inf"), "-inf is not a finite number"),
+                                           (2 ** 64, "out of range"), ("1" * 5000, "out of range"),
+                                           ("nan", "cannot be converted to an int"),
+                                           ("2.5", "cannot be converted to an int")])
+def test_finite_int_refuses_with_a_reason(value, reason):
+    with pytest.raises(TypeError, match=reason):
+        finite_int(value)

@@ -166,7 +166,7 @@ class Simulator:
                 self.flush()
 
     def _handle_api(self, req: Request, path: str, query: str, query_id: str) -> Response:
-        entry = {"time": None, "method": req.method, "path": path, "query": query, "status": 0, "applied": False,
+        entry = {"time": None, "timestamp": None, "method": req.method, "path": path, "query": query, "status": 0, "applied": False,
                  "consumer_key_id": None, "query_id": query_id, "fault": None}
         response = None
         try:
@@ -174,7 +174,9 @@ class Simulator:
             return response
         finally:  # logged complete, so that a concurrent reader never sees a half-written entry
             entry["status"] = 500 if response is None else response.status
-            entry["time"] = iso(self.model.clock.now())
+            answered = self.model.clock.now()
+            entry["time"] = iso(answered)
+            entry["timestamp"] = round(answered, 3)
             self.requests.append(entry)
 
     def _answer_api(self, req: Request, path: str, query_id: str, entry: dict) -> Response:

@@ -2,6 +2,8 @@
 """Every /1.0 route, its validation, and the error classes the ``ovh`` client maps them to."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import ovh.exceptions
 import pytest
 import requests
@@ -189,6 +191,10 @@ def test_request_log_records_what_was_applied(sim, client, hosting):
     assert [(entry["status"], entry["applied"]) for entry in log] == [(200, True), (400, False)]
     assert log[0]["path"] == f"/hosting/web/{name}/email"
     assert log[0]["consumer_key_id"] == client.get("/auth/currentCredential")["credentialId"]
+    # answered in that order, on the simulator's clock, the ISO time and the timestamp telling the same second
+    assert log[0]["timestamp"] <= log[1]["timestamp"] < sim.admin("GET", "/_sim/clock")["timestamp"] + 1
+    assert [datetime.fromisoformat(entry["time"]).timestamp() for entry in log] == [
+        float(int(entry["timestamp"])) for entry in log]
 
 
 def test_admin_routes_are_outside_1_0(sim, client):

@@ -12,7 +12,6 @@ import responses
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from ovh_api_mock import API  # tests/unit, put on the path by this folder's conftest
 
 # Bounded: each example runs a module's main() in-process; the fixtures hold no per-example state.
 # BAD_INPUT_EXAMPLES=3000 searches deeper (about 2 minutes per test on one core).
@@ -32,6 +31,11 @@ WRONG_TYPES = st.one_of(st.none(), st.booleans(), st.lists(st.text(max_size=5), 
 HOSTILE = st.one_of(TEXT, NUMBERS, WRONG_TYPES)
 
 
+def _route(path):
+    """``path`` under /1.0 of any endpoint: a hostile value can be a valid one, such as ``ovh-us``."""
+    return re.compile(r"https?://[^/]+/1\.0" + path + "$")
+
+
 class RecordedApi:
     """A ``responses`` mock of a healthy API: every hosting exists, is ``ok`` (until a request changes it) and has
     no bounces or volumes."""
@@ -43,15 +47,13 @@ class RecordedApi:
         self.state = "ok"
         self.mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         mock = self.mock.__enter__()
-        mock.get(API + "/auth/time", json=1764000000)
-        mock.get(API + "/hosting/web", json=self.NAMES)
-        mock.get(re.compile(re.escape(API) + r"/hosting/web/[^/]+/email/(bounces|volumes).*"), json=[])
-        mock.add_callback("GET", re.compile(re.escape(API) + r"/hosting/web/[^/]+/email$"), callback=self._email)
-        mock.put(re.compile(re.escape(API) + r"/hosting/web/[^/]+/email$"), body="null",
-                 content_type="application/json")
-        mock.add_callback("POST", re.compile(re.escape(API) + r"/hosting/web/[^/]+/email/request$"),
-                          callback=self._request)
-        mock.get(re.compile(re.escape(API) + r"/hosting/web/[^/]+$"),
+        mock.get(_route("/auth/time"), json=1764000000)
+        mock.get(_route("/hosting/web"), json=self.NAMES)
+        mock.get(_route(r"/hosting/web/[^/]+/email/(bounces|volumes)(\?.*)?"), json=[])
+        mock.add_callback("GET", _route("/hosting/web/[^/]+/email"), callback=self._email)
+        mock.put(_route("/hosting/web/[^/]+/email"), body="null", content_type="application/json")
+        mock.add_callback("POST", _route("/hosting/web/[^/]+/email/request"), callback=self._request)
+        mock.get(_route("/hosting/web/[^/]+"),
                  json={"serviceName": "x", "offer": "perso2014", "cluster": "cluster021", "state": "active"})
         return self
 

@@ -57,3 +57,13 @@ def test_credentials_with_spaces_or_control_characters_are_refused_without_echoi
         result, failed = run_module(hosting_info.main, dict(CREDENTIALS, consumer_key="secret\r\nvalue"))
     assert failed and api.calls == []
     assert result["msg"].startswith("consumer_key is not an OVH key") and "secret" not in result["msg"]
+
+
+@pytest.mark.parametrize("endpoint", ["ovh-eu", "ovh-ca", "ovh-us", "http://127.0.0.1:8080/1.0"])
+def test_every_valid_endpoint_is_a_correct_listing(run_module, endpoint):
+    """A "hostile" value can be a valid one: the property above can draw any endpoint the client's code names."""
+    with RecordedApi() as api:
+        result, failed = run_module(hosting_info.main, dict(CREDENTIALS, endpoint=endpoint))
+    assert not failed, result
+    assert [entry["service_name"] for entry in result["hostings"]] == sorted(RecordedApi.NAMES)
+    assert all(url.endswith(("/1.0/auth/time", "/1.0/hosting/web")) for url in api.calls)

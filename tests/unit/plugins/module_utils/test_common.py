@@ -29,9 +29,8 @@ MODULE_INT_OPTIONS = [
 
 
 @pytest.mark.parametrize("value", UNCONVERTIBLE, ids=lambda value: repr(value)[:12])
-@pytest.mark.parametrize("module, args, option", MODULE_INT_OPTIONS, 
-                         ids=[module.__name__.rsplit(".", 1)[1] + "." + option
-                              for module, _, option in MODULE_INT_OPTIONS])
+@pytest.mark.parametrize("module, args, option", MODULE_INT_OPTIONS,
+                         ids=[case[0].__name__.rsplit(".", 1)[1] + "." + case[2] for case in MODULE_INT_OPTIONS])
 def test_an_int_ansible_core_cannot_convert_is_refused_naming_the_option(run_module, module, args, option, value):
     with responses.RequestsMock() as api:  # any call would fail the test: nothing is registered
         result, failed = run_module(module.main, dict(CREDENTIALS, **args, **{option: value}))

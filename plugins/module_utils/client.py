@@ -70,7 +70,7 @@ def resolve_endpoint(endpoint=None) -> tuple[str, str]:
     if endpoint in NAMED_ENDPOINTS:
         return endpoint, ovh.client.ENDPOINTS[endpoint]
     url = endpoint.rstrip("/")
-    if _URL_ENDPOINT.match(url):
+    if _URL_ENDPOINT.fullmatch(url):
         # The URL itself is the key: stable across clients and threads, and usable as an ovh.conf section name.
         ovh.client.ENDPOINTS[url] = url
         return url, url
@@ -150,7 +150,7 @@ class HostingApi:
                               ("consumer_key", self._client._consumer_key)):
             # Sent as HTTP headers (or signed into one): a space, a control character or a non-ASCII letter
             # would fail inside the HTTP library, or be retried as a connection error.
-            if value and not _KEY_TEXT.match(str(value)):
+            if value and not _KEY_TEXT.fullmatch(str(value)):
                 raise HostingApiError(
                     "%s is not an OVH key: expected printable ASCII characters without spaces (the value is "
                     "not shown)" % option

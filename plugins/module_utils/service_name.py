@@ -25,7 +25,7 @@ def service_name_problem(name) -> str | None:
         return "a hosting service name must not be empty"
     if len(name) > _MAX_LENGTH:
         return "hosting service name %r is longer than %d characters" % (name, _MAX_LENGTH)
-    if not _HOSTING_NAME.match(name):
+    if not _HOSTING_NAME.fullmatch(name):  # not match(): its "$" also matches before a final newline
         return (
             "%r is not a hosting service name: expected lowercase letters, digits, dots and hyphens "
             "(such as example.cluster021.hosting.ovh.net), without '/', '..', '?', '#', spaces or accents" % name

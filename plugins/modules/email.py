@@ -182,7 +182,7 @@ _EXPECTED = {
 
 def address_problem(address):
     """Why ``address`` can't receive the error report, or None."""
-    if len(address) > 254 or not _ADDRESS.match(address) or len(address.split("@")[0]) > 64:
+    if len(address) > 254 or not _ADDRESS.fullmatch(address) or len(address.split("@")[0]) > 64:
         return "report_recipient %r is not an e-mail address (expected such as ops@example.com, or \"\" to clear)" % (
             address,)
     return None

@@ -23,7 +23,7 @@ HUGE_TEXT = st.builds(lambda piece, times: piece * times, st.text(min_size=1, ma
 TEXT = st.one_of(st.text(max_size=40), HUGE_TEXT, st.sampled_from([
     "", " ", "../../auth/currentCredential", "a/b", "x?y=1", "x#y", "ünïcødé.example", "\u202eevil", "\x00",
     "ops@", "@example.com", "shop-1.cluster021.hosting.ovh.net/email", "%2e%2e%2f", "-1", "1e999", "null",
-    "true", "{{ lookup('env', 'HOME') }}", "inf", "-Infinity", "NaN", "1" * 5000]))
+    "true", "{{ lookup('env', 'HOME') }}", "shop-1.cluster021.hosting.ovh.net\n", "inf", "-Infinity", "NaN", "1" * 5000]))
 NUMBERS = st.one_of(st.integers(min_value=-(2 ** 70), max_value=2 ** 70), st.sampled_from([0, -1, 101, 2 ** 63]),
                     st.floats(allow_nan=True, allow_infinity=True))
 WRONG_TYPES = st.one_of(st.none(), st.booleans(), st.lists(st.text(max_size=5), max_size=3),

@@ -32,6 +32,7 @@ HOSTILE = [
     "shop-1.cluster021.hosting.ovh.net%2Femail",
     "shop-1.cluster021.hosting.ovh.net\r\nX-Injected: 1",
     "shop-1.cluster021.hosting.ovh.net\x00",
+    "shop-1.cluster021.hosting.ovh.net\n",  # a regex "$" matches before it
     "SHOP-1.CLUSTER021.HOSTING.OVH.NET",
     "",
     "a" * 300,

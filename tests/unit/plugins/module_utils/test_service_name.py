@@ -20,7 +20,8 @@ def test_hosting_names_pass(name):
 
 
 @pytest.mark.parametrize("name", ["", "a/b", "..", "a..b", "../x", "a?b", "a#b", "a b", "é.example", "A.example",
-                                  "-a.example", "a-.example", ".a", "a.", "a%2fb", "a" * 254, None, 42])
+                                  "-a.example", "a-.example", ".a", "a.", "a%2fb", "a" * 254, None, 42,
+                                  "example.cluster021.hosting.ovh.net\n"])
 def test_other_names_are_rejected_with_a_reason(name):
     assert service_name_problem(name)
     with pytest.raises(ValueError):

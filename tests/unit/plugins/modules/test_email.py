@@ -249,6 +249,9 @@ def test_unmanaged_recipient_is_left_alone(api, run_module):
     (dict(report_recipient="a@b"), "is not an e-mail address"),
     (dict(report_recipient="a b@example.com"), "is not an e-mail address"),
     (dict(report_recipient="ops@example.com\nBcc: x@y.z"), "is not an e-mail address"),
+    (dict(report_recipient="ops@example.com\n"), "is not an e-mail address"),  # a regex "$" matches before it
+    (dict(service_name=SN + "\n"), "is not a hosting service name"),
+    (dict(consumer_key="consumer-key\n"), "consumer_key"),
     (dict(state="frozen"), "value of state must be one of: unblocked, blocked, purged"),
     (dict(wait_sleep=0), "wait_sleep must be 1 or more"),
     (dict(endpoint="ovh-xx"), "endpoint 'ovh-xx' is not supported"),

@@ -190,6 +190,9 @@ def clear_requests_log(sim, req):
     return None
 
 
+NAME_FIELDS = {"service_name", "consumer_key", "profile"}  # looked up by value: a list or number would crash it
+
+
 def _fields(body, required: set, optional: set) -> dict:
     if not isinstance(body, dict):
         raise bad_request("a JSON object is expected")
@@ -199,6 +202,9 @@ def _fields(body, required: set, optional: set) -> dict:
         raise bad_request(f"missing field(s): {', '.join(missing)}")
     if unknown:
         raise bad_request(f"unknown field(s): {', '.join(unknown)} (known: {', '.join(sorted(required | optional))})")
+    for name in sorted(NAME_FIELDS & set(body)):
+        if not isinstance(body[name], str):
+            raise bad_request(f"{name} must be a string, got {body[name]!r}")
     return dict(body)
 
 

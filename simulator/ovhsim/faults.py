@@ -42,11 +42,17 @@ class FaultRule:
 
     @classmethod
     def parse(cls, data: dict) -> "FaultRule":
+        if not isinstance(data, dict):
+            raise ApiError(400, f"a fault rule must be a JSON object, got {data!r}")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ApiError(400, f"Unknown fault setting(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
         rule = cls(**data)
+        for name in ("route", "method"):
+            value = getattr(rule, name)
+            if value is not None and not isinstance(value, str):
+                raise ApiError(400, f"{name} must be a string, got {value!r}")
         for name in ("error_rate", "rate_429", "reset_rate", "apply_then_fail_rate"):
             value = getattr(rule, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
@@ -55,10 +61,10 @@ class FaultRule:
             value = getattr(rule, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise ApiError(400, f"{name} must be a number >= 0, got {value!r}")
-        if rule.error_status not in REASONS:
+        if not isinstance(rule.error_status, int) or rule.error_status not in REASONS:
             raise ApiError(400, f"error_status must be 500, 502 or 503, got {rule.error_status!r}")
         if rule.method is not None:
-            rule.method = str(rule.method).upper()
+            rule.method = rule.method.upper()
         if rule.reset_rate + rule.rate_429 + rule.error_rate + rule.apply_then_fail_rate > 1:
             raise ApiError(400, "reset_rate + rate_429 + error_rate + apply_then_fail_rate must not exceed 1")
         return rule

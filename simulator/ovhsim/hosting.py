@@ -6,6 +6,7 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass, field, fields
+from datetime import date, timedelta
 
 from .clock import day_start, iso
 
@@ -104,9 +105,14 @@ class Hosting:
         return [{"date": iso(entry["at"]), "message": entry["message"], "to": entry["to"]}
                 for entry in reversed(self.bounce_log[-limit:])]
 
-    def volume_objects(self) -> list[dict]:
-        """hosting.web.mail.VolumeHistory[], one point per Paris day, oldest first."""
-        return [{"date": iso(day_start(day)), "volume": volume} for day, volume in sorted(self.volumes.items())]
+    def volume_objects(self, today: str) -> list[dict]:
+        """hosting.web.mail.VolumeHistory[], oldest first: one point per Paris day from the oldest day kept to
+        ``today``, 0 on a day the scripts sent nothing; none for a hosting that never sent."""
+        if not self.volumes:
+            return []
+        first, last = date.fromisoformat(min(self.volumes)), date.fromisoformat(max(today, max(self.volumes)))
+        days = [(first + timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
+        return [{"date": iso(day_start(day)), "volume": self.volumes.get(day, 0)} for day in days]
 
     def abuse_state(self) -> dict:
         mailsout = {"ok": "ok", "force": "ok", "ko": "ko", "bounce": "bounce", "spam": "spam", "purging": "ko"}

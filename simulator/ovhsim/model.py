@@ -86,9 +86,10 @@ class MailModel:
         if hosting.pending:
             due = max(hosting.pending["due"], self.processed_until)
         if hosting.queue:
-            due = min(due, max(hosting.queue[0]["at"] + QUEUE_LIFETIME, self.processed_until))
-            if hosting.sending:
+            if hosting.sending:  # over the hourly quota: delayed to the next hour, never dropped
                 due = min(due, (hour_of(self.processed_until) + 1) * HOUR)
+            else:  # blocked: each batch expires 72 h after it was sent
+                due = min(due, max(hosting.queue[0]["at"] + QUEUE_LIFETIME, self.processed_until))
         return due
 
     def _changed(self, hosting: Hosting) -> None:
@@ -102,7 +103,7 @@ class MailModel:
         if day_of(previous) != day_of(at):
             self._change_day(day_of(previous), at)
         for hosting in self.hostings.values():
-            if hosting.queue and hosting.queue[0]["at"] + QUEUE_LIFETIME <= at:
+            if hosting.queue and not hosting.sending and hosting.queue[0]["at"] + QUEUE_LIFETIME <= at:
                 self._expire(hosting, at)
             if hosting.pending and hosting.pending["due"] <= at:
                 self._apply_pending(hosting, at)
@@ -125,11 +126,13 @@ class MailModel:
         start = day_start(day)
         bounces = [entry for entry in hosting.bounce_log if start <= entry["at"] < at]
         lines = [f"{iso(entry['at'])}  {entry['to']}  {entry['message']}" for entry in bounces]
+        # the bounce log keeps only the newest BOUNCE_LOG_CAP bounces: say so rather than list fewer silently
+        listed = ":" if len(lines) >= hosting.bounced_today else f"; the {len(lines)} most recent:"
         self.outbox_new.append({
             "to": hosting.email, "service_name": hosting.service_name, "date": iso(at),
             "subject": f"[{hosting.service_name}] Automated e-mails in error on {day}",
             "body": (f"Hello,\n\n{hosting.bounced_today} e-mail(s) sent by the scripts of {hosting.service_name} "
-                     f"on {day} could not be delivered:\n\n" + "\n".join(lines) + "\n"),
+                     f"on {day} could not be delivered{listed}\n\n" + "\n".join(lines) + "\n"),
         })
 
     def _expire(self, hosting: Hosting, at: float) -> None:

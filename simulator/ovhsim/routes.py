@@ -6,7 +6,7 @@ import re
 import time
 
 from .auth import validate_rules
-from .clock import iso
+from .clock import day_of, iso
 from .errors import ApiError, bad_request, not_found
 from .hosting import ACTIONS
 from .router import Router
@@ -125,7 +125,7 @@ def request_action(sim, req, serviceName):
 
 @API.route("GET", "/hosting/web/{serviceName}/email/volumes")
 def get_volumes(sim, req, serviceName):
-    return _listing(sim, sim.model.get(serviceName).volume_objects())
+    return _listing(sim, sim.model.get(serviceName).volume_objects(today=day_of(sim.model.clock.now())))
 
 
 @API.route("GET", "/hosting/web/{serviceName}/tasks")

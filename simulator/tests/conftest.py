@@ -3,8 +3,11 @@
 client pointed at it."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 
+from ovhsim.clock import PARIS
 from ovhsim.testing import running_simulator
 
 NAME = "shop-1.cluster021.hosting.ovh.net"
@@ -30,3 +33,14 @@ def hosting(sim):
         return name
 
     return create
+
+
+@pytest.fixture
+def at_noon(sim):
+    """The simulator's clock moved on to the next 12:00, Europe/Paris: a test that counts days by moving the
+    clock whole days stays clear of midnight, whatever the real time while it runs."""
+    now = datetime.fromtimestamp(sim.admin("GET", "/_sim/clock")["timestamp"], PARIS)
+    noon = datetime.combine(now.date(), datetime.min.time().replace(hour=12), PARIS)
+    if noon <= now:
+        noon += timedelta(days=1)
+    sim.admin("POST", "/_sim/clock/advance", {"seconds": (noon - now).total_seconds()})

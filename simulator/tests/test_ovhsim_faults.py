@@ -133,6 +133,8 @@ def test_latency_and_jitter_are_drawn_within_bounds():
 @pytest.mark.parametrize("settings, named", [
     ({"error_rate": 2}, "error_rate"), ({"error_status": 404}, "error_status"), ({"colour": 1}, "colour"),
     ({"error_rate": 0.6, "rate_429": 0.6}, "exceed"), ({"latency_ms": -1}, "latency_ms"), ({"seed": "x"}, "seed"),
+    ({"route": 5}, "route must be a string"), ({"method": ["GET"]}, "method must be a string"),
+    ({"error_status": [500]}, "error_status"), ({"rules": [1]}, "a fault rule must be a JSON object"),
 ])
 def test_bad_settings_are_refused_naming_the_field(settings, named):
     with pytest.raises(ApiError, match=named):
@@ -145,3 +147,10 @@ def test_admin_refuses_bad_settings_with_400(sim):
     with pytest.raises(AdminError) as raised:
         set_faults(sim, error_rate=3)
     assert raised.value.status == 400
+    # a rule that would break every later request is refused too, not saved
+    for settings in ({"route": 5}, {"rules": [1]}):
+        with pytest.raises(AdminError) as raised:
+            sim.admin("POST", "/_sim/faults", settings)
+        assert raised.value.status == 400
+    assert sim.admin("GET", "/_sim/faults")["rules"] == []
+    assert sim.client().get("/hosting/web") == []

@@ -96,6 +96,33 @@ def test_queued_mails_expire_after_72_hours(sim, hosting):
     assert record(sim, name)["ledger"]["expired"] == 15
 
 
+def test_mails_delayed_over_the_quota_are_never_dropped():
+    """Over the hourly quota of a sending hosting mail is delayed, not dropped: only a hosting that does not send
+    expires its queue, 72 h after each mail; a backlog older than that goes as soon as the hosting is blocked."""
+    start = datetime(2026, 11, 25, 10, 0, tzinfo=PARIS).timestamp()
+    real_time = [start]
+    model = MailModel(Clock(real_time=lambda: real_time[0]))
+    name = "shop-1.cluster021.hosting.ovh.net"
+    model.upsert(name, offer="START")  # 20 an hour: 2,000 mails take 100 hours
+    model.send(name, 2000)
+    real_time[0] += 80 * HOUR
+    model.sync()
+    assert model.hostings[name].ledger_view() == {"accepted": 2000, "delivered": 1620, "queued": 380, "purged": 0,
+                                                  "expired": 0}
+    real_time[0] += 20 * HOUR
+    model.sync()
+    assert model.hostings[name].ledger_view()["delivered"] == 2000
+    model.send(name, 2000)
+    real_time[0] += 80 * HOUR
+    model.sync()
+    assert model.request_action(name, "BLOCK")
+    real_time[0] += HOUR
+    model.sync()
+    assert model.hostings[name].state == "ko"
+    assert model.hostings[name].ledger_view() == {"accepted": 4000, "delivered": 3620, "queued": 0, "purged": 0,
+                                                  "expired": 380}
+
+
 def test_unblock_delivers_the_queue(sim, client, hosting):
     name = hosting(state="ko", offer="pro")
     send(sim, name, 30)
@@ -216,6 +243,18 @@ def test_daily_report_of_bounces_goes_to_the_recipient(sim, hosting):
     assert len(sim.admin("GET", "/_sim/outbox")) == 1
 
 
+def test_daily_report_says_when_it_lists_only_the_newest_bounces(sim, hosting):
+    name = hosting(email="mail-errors@example.com", offer="performance")
+    sim.admin("POST", "/_sim/config", {"bounce_threshold": 1})  # let every mail bounce without a verdict
+    to_next_hour(sim)
+    send(sim, name, 600, bounce_rate=1)
+    advance(sim, 86400)
+    body = sim.admin("GET", "/_sim/outbox")[0]["body"]
+    assert "600 e-mail(s) sent by the scripts" in body
+    assert "could not be delivered; the 500 most recent:" in body
+    assert len([line for line in body.splitlines() if line.startswith("2")]) == 500
+
+
 def test_ledger_balances_across_the_fleet(sim):
     sim.admin("POST", "/_sim/seed", {"fleet": 30, "profile": "mixed", "seed": 7})
     for name in sim.client().get("/hosting/web")[:10]:
@@ -246,3 +285,17 @@ def test_admin_send_refuses_bad_input_naming_it(sim, hosting, body, named):
     assert raised.value.status == 400
     assert named in raised.value.body["message"]
     assert sim.admin("GET", "/_sim/ledger")["hostings"][name]["accepted"] == 0
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/_sim/send", {"service_name": ["x"], "count": 1}), ("/_sim/flag-spam", {"service_name": ["x"]}),
+    ("/_sim/hostings", {"service_name": 5}), ("/_sim/keys/revoke", {"consumer_key": ["x"]}),
+    ("/_sim/seed", {"profile": ["mixed"]}),
+])
+def test_admin_names_of_the_wrong_type_get_400_naming_the_field(sim, path, body):
+    from ovhsim.testing import AdminError
+
+    with pytest.raises(AdminError) as raised:
+        sim.admin("POST", path, body)
+    assert raised.value.status == 400
+    assert "%s must be a string" % next(iter(body)) in raised.value.body["message"]

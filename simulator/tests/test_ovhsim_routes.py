@@ -96,6 +96,7 @@ def test_bounces_limit_is_required_from_1_to_100(client, hosting, query, message
         client.get(f"/hosting/web/{hosting()}/email/bounces", **query)
 
 
+@pytest.mark.usefixtures("at_noon")
 def test_volumes_one_point_per_day_oldest_first(sim, client, hosting):
     name = hosting()
     sim.admin("POST", "/_sim/send", {"service_name": name, "count": 7})
@@ -104,6 +105,20 @@ def test_volumes_one_point_per_day_oldest_first(sim, client, hosting):
     volumes = client.get(f"/hosting/web/{name}/email/volumes")
     assert [point["volume"] for point in volumes] == [7, 3]
     assert all(point["date"].endswith(("T00:00:00+01:00", "T00:00:00+02:00")) for point in volumes)
+
+
+@pytest.mark.usefixtures("at_noon")
+def test_volumes_show_idle_days_as_zero_up_to_today(sim, client, hosting):
+    name = hosting()
+    assert client.get(f"/hosting/web/{hosting('idle-1.cluster021.hosting.ovh.net')}/email/volumes") == []
+    sim.admin("POST", "/_sim/send", {"service_name": name, "count": 5})
+    sim.admin("POST", "/_sim/clock/advance", {"seconds": 3 * 86400})
+    sim.admin("POST", "/_sim/send", {"service_name": name, "count": 4})
+    sim.admin("POST", "/_sim/clock/advance", {"seconds": 2 * 86400})
+    volumes = client.get(f"/hosting/web/{name}/email/volumes")
+    assert [point["volume"] for point in volumes] == [5, 0, 0, 4, 0, 0]
+    days = [datetime.fromisoformat(point["date"]).date() for point in volumes]
+    assert [(later - earlier).days for earlier, later in zip(days, days[1:])] == [1] * 5
 
 
 def test_request_answers_a_string_and_creates_a_task(client, hosting):

@@ -137,8 +137,16 @@ class Simulator:
 
     # --- one request -------------------------------------------------------------------------------------------
 
+    def new_query_id(self) -> str:
+        return f"{self._query_prefix}.{next(self._query_ids)}"
+
+    def error_response(self, error: ApiError) -> Response:
+        """An error answered outside any route (a bad Content-Length, a bug in the simulator), with a query id
+        as every answer has."""
+        return _error(error, self.new_query_id())
+
     def handle(self, req: Request) -> Response:
-        query_id = f"{self._query_prefix}.{next(self._query_ids)}"
+        query_id = self.new_query_id()
         path, _separator, query = req.target.partition("?")
         req.query = parse_qs(query, keep_blank_values=True) if query else {}
         if path.startswith("/1.0/") or path == "/1.0":

@@ -4,6 +4,7 @@ the admin API (``--url``, default ``$OVHSIM_URL`` or http://127.0.0.1:8080)."""
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import shlex
@@ -18,7 +19,26 @@ from .seed import PROFILES
 from .testing import AdminError, admin_call
 
 DEFAULT_URL = "http://127.0.0.1:8080"
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost
+        return False
+
+
+def _port(text: str) -> int:
+    """argparse type: a TCP port, 0 for any free one."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid port: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be from 0 to 65535, got {port}")
+    return port
 
 
 class CliError(Exception):
@@ -66,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = command("serve", cmd_serve, "Run the simulator (until SIGTERM or Ctrl-C).", url=False)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=8080, help="port, 0 for any free one (default: %(default)s)")
+    serve.add_argument("--port", type=_port, default=8080, help="port, 0 for any free one (default: %(default)s)")
     serve.add_argument("--db", default=os.environ.get("OVHSIM_DB", "ovhsim.db"),
                        help="SQLite file kept across restarts, or :memory: to keep nothing "
                             "(default: $OVHSIM_DB or %(default)s)")
@@ -359,7 +379,7 @@ def cmd_serve(args) -> int:
     from .server import SimulatorServer
     from .store import DatabaseInUse
 
-    if args.host not in LOOPBACK and not args.allow_remote:
+    if not _is_loopback(args.host) and not args.allow_remote:
         print(f"ovhsim: error: refusing to listen on {args.host}: the simulator has no real security; "
               "add --allow-remote if you mean it", file=sys.stderr)
         return 2
@@ -386,8 +406,13 @@ def cmd_serve(args) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     if args.pidfile:
-        with open(args.pidfile, "w", encoding="utf-8") as handle:
-            handle.write(f"{os.getpid()}\n")
+        try:
+            with open(args.pidfile, "w", encoding="utf-8") as handle:
+                handle.write(f"{os.getpid()}\n")
+        except OSError as error:
+            server.server_close()
+            simulator.close()
+            raise CliError(f"cannot write the pidfile {args.pidfile!r}: {error.strerror or error}") from None
     print(f"ovhsim listening on {server.base_url}/1.0", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)

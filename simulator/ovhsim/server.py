@@ -11,6 +11,7 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .app import Request, Response, Simulator
+from .errors import ApiError
 
 MAX_BODY = 1 << 20
 
@@ -28,9 +29,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             length = -1
         if not 0 <= length <= MAX_BODY:
             self.close_connection = True
-            response = Response(400, {"Content-Type": "application/json"},
-                                b'{"class":"Client::BadRequest","message":"Invalid or too large Content-Length"}')
-            self._write(response)
+            self._write(self.server.simulator.error_response(ApiError(400, "Invalid or too large Content-Length")))
             return
         body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
         host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
@@ -39,8 +38,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             response = self.server.simulator.handle(request)
         except Exception:  # a bug in the simulator: say so in the answer and on stderr, keep serving
             traceback.print_exc(file=sys.stderr)
-            response = Response(500, {"Content-Type": "application/json"},
-                                b'{"class":"Server::InternalServerError","message":"ovhsim internal error"}')
+            response = self.server.simulator.error_response(
+                ApiError(500, "ovhsim internal error", error_class="Server::InternalServerError"))
         if response.reset:
             self._reset_connection()
             return

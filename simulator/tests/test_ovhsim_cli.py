@@ -92,12 +92,17 @@ def test_serve_explains_a_busy_port_and_a_bad_database(tmp_path):
                             check=False)
     assert result.returncode == 1
     assert "cannot open the database" in result.stderr and "Traceback" not in result.stderr
+    result = subprocess.run([sys.executable, "-m", "ovhsim", "serve", "--port", "0", "--db", ":memory:",
+                             "--pidfile", str(tmp_path / "no-such-dir" / "ovhsim.pid")], capture_output=True,
+                            text=True, timeout=30, check=False)
+    assert result.returncode == 1
+    assert "cannot write the pidfile" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize("args", [
     ["clock", "advance", "2x"], ["send", NAME, "--count", "-1"], ["fault", "set", "--error-rate", "2"],
     ["fault", "set", "--error-status", "404"], ["serve", "--port", "http"], ["seed", "--profile", "weird"],
-    ["send", NAME], ["nosuchcommand"],
+    ["send", NAME], ["nosuchcommand"], ["serve", "--port", "99999"], ["serve", "--port", "-1"],
 ])
 def test_bad_arguments_exit_2_without_traceback(capsys, args):
     with pytest.raises(SystemExit) as exited:

@@ -2,6 +2,7 @@
 """Every /1.0 route, its validation, and the error classes the ``ovh`` client maps them to."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import ovh.exceptions
@@ -231,8 +232,22 @@ def test_an_oversized_body_is_refused_before_reading_it(sim):
     with socket.create_connection((host, int(port)), timeout=5) as connection:
         connection.sendall(b"PUT /1.0/hosting/web/a/email HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
         answer = connection.makefile("rb").read()
-    assert answer.startswith(b"HTTP/1.1 400 ")
-    assert answer.endswith(b'"message":"Invalid or too large Content-Length"}')
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"\r\nX-Ovh-QueryID: " in head
+    assert json.loads(body) == {"class": "Client::BadRequest", "message": "Invalid or too large Content-Length"}
+
+
+def test_a_bug_in_the_simulator_answers_500_with_a_query_id(sim, monkeypatch):
+    from ovhsim.app import Simulator
+
+    def broken(self, req):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(Simulator, "handle", broken)
+    answer = requests.get(sim.url + "/1.0/hosting/web", timeout=10)
+    assert answer.status_code == 500 and answer.headers["X-Ovh-QueryID"]
+    assert answer.json() == {"class": "Server::InternalServerError", "message": "ovhsim internal error"}
 
 
 def test_admin_index_lists_every_route(sim):

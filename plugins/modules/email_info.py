@@ -257,8 +257,9 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if not 0 <= params["bounces"] <= 100:
-        module.fail_json(msg="bounces must be between 0 and 100, got %d" % params["bounces"])
+    # a bool is an int to ansible-core: "bounces: true" would reach the API as limit=True
+    if isinstance(params["bounces"], bool) or not 0 <= params["bounces"] <= 100:
+        module.fail_json(msg="bounces must be a number of bounces between 0 and 100, got %r" % (params["bounces"],))
     problem = concurrency_problem(params["concurrency"])
     if problem:
         module.fail_json(msg=problem)

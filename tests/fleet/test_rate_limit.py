@@ -5,7 +5,7 @@
 
 The simulator logs each request with the time it answered, to the millisecond, so the checks count the signed
 requests (the limited ones) in every one-second window that starts at one. At a spacing of 1/R, R + 1 fit in such a
-window as soon as the answers' times jitter by a millisecond; the tolerance of 10% more is for answers logged
+window as soon as the answers' times jitter by a millisecond; the tolerance of 2 more is for answers logged
 later than their slot on a busy machine.
 """
 

@@ -186,8 +186,9 @@ def test_listing_failure(api, run_module):
 
 
 @pytest.mark.parametrize("args, message", [
-    (dict(bounces=101), "bounces must be between 0 and 100, got 101"),
-    (dict(bounces=-1), "bounces must be between 0 and 100, got -1"),
+    (dict(bounces=101), "bounces must be a number of bounces between 0 and 100, got 101"),
+    (dict(bounces=-1), "bounces must be a number of bounces between 0 and 100, got -1"),
+    (dict(bounces=True), "bounces must be a number of bounces between 0 and 100, got True"),
     (dict(concurrency=0), "concurrency must be 1 or more"),
     (dict(service_names=["ok.example", "bad/name"]), "service_names: 'bad/name' is not a hosting service name"),
     (dict(service_name="UPPER.example"), "service_name: 'UPPER.example' is not a hosting service name"),

@@ -19,21 +19,22 @@ import subprocess
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts import findings
 
 _BATCH_PARSER = r"""
+// Each answer names its file by index: a path or message that is not UTF-8 (a Latin-1 site) would make
+// json_encode fail, and a substituted path would not match the one asked about.
 $paths = explode("\0", stream_get_contents(STDIN));
 $tokenizer = function_exists('token_get_all');
-foreach ($paths as $path) {
+$answer = function ($fields) { echo json_encode($fields, JSON_INVALID_UTF8_SUBSTITUTE), "\n"; };
+foreach ($paths as $index => $path) {
     if ($path === '') { continue; }
-    if (!$tokenizer) { echo json_encode(array('path' => $path, 'unchecked' => true)), "\n"; continue; }
+    if (!$tokenizer) { $answer(array('index' => $index, 'unchecked' => true)); continue; }
     $code = @file_get_contents($path);
     if ($code === false) { continue; }
     try {
         token_get_all($code, TOKEN_PARSE);
     } catch (\ParseError $error) {
-        echo json_encode(array('path' => $path, 'line' => $error->getLine(),
-                               'message' => $error->getMessage())), "\n";
+        $answer(array('index' => $index, 'line' => $error->getLine(), 'message' => $error->getMessage()));
     } catch (\CompileError $error) {
-        echo json_encode(array('path' => $path, 'line' => $error->getLine(),
-                               'message' => $error->getMessage())), "\n";
+        $answer(array('index' => $index, 'line' => $error->getLine(), 'message' => $error->getMessage()));
     }
 }
 """
@@ -64,10 +65,11 @@ def parse_all(php, paths, compile_also=(), timeout=600):
     unchecked = []
     for line in completed.stdout.decode("utf-8", "replace").splitlines():
         item = json.loads(line)
+        path = paths[item["index"]]
         if item.get("unchecked"):
-            unchecked.append(item["path"])
+            unchecked.append(path)
         else:
-            errors[item["path"]] = (int(item["line"]), item["message"])
+            errors[path] = (int(item["line"]), item["message"])
     to_compile = set(unchecked).union(path for path in compile_also if path not in errors)
     errors.update(lint_each(php, sorted(to_compile)))
     return errors

@@ -193,8 +193,8 @@ def test_without_the_tokenizer_each_script_is_compiled_once(tmp_path):
         "#!/usr/bin/env python3\n"
         "import json, sys\n"
         "if '-r' in sys.argv:\n"
-        "    for path in sys.stdin.read().split('\\0'):\n"
-        "        print(json.dumps({'path': path, 'unchecked': True}))\n"
+        "    for index, path in enumerate(sys.stdin.read().split('\\0')):\n"
+        "        print(json.dumps({'index': index, 'unchecked': True}))\n"
         "else:\n"
         "    open(%r, 'a').write(sys.argv[-1] + '\\n')\n" % str(log)
     )

@@ -25,6 +25,17 @@ def test_one_process_reports_each_parse_error(tmp_path):
     assert errors[str(bad)][0] == 3 and "syntax error" in errors[str(bad)][1]
 
 
+def test_latin1_scripts_and_names_are_reported_under_their_own_path(tmp_path):
+    """A French site in Latin-1: PHP's message quotes the script's bytes, which are not UTF-8."""
+    bad = tmp_path / "caf\udce9.php"  # the Latin-1 byte 0xE9 as Python names it on a UTF-8 file system
+    bad.write_bytes(b"<?php\n$caf\xe9 = 1 $r\xe9;\n")
+    good = tmp_path / "d\udce9j\udce0.php"
+    good.write_bytes(b"<?php\necho 'd\xe9j\xe0';\n")
+    errors = php_lint.parse_all(PHP, [str(good), str(bad)])
+    assert list(errors) == [str(bad)]
+    assert errors[str(bad)][0] == 2 and "syntax error" in errors[str(bad)][1]
+
+
 def test_php_l_also_reports_compile_time_errors_the_parser_accepts(tmp_path):
     script = tmp_path / "twice.php"
     script.write_text("<?php\nfunction send() {}\nfunction send() {}\n")

@@ -248,7 +248,9 @@ class HostingApi:
         Never sent twice blindly: after an ambiguous failure (5xx, connection error, timeout, unreadable answer)
         the state is re-read. Applied (or purging, for PURGE): done. Still a state the action applies to: sent
         again, and a 409 then means the first request is pending, so done; a 403 means the state moved on, so it
-        is read once more and done if the action took effect. Otherwise: an error naming the state.
+        is read once more and done if the action took effect. Otherwise: an error naming the state. With no retry
+        left (``retries: 0`` included) the state is still read once: done if the action took effect, else an
+        error saying the request may or may not have been applied.
         """
         if action not in email_state.ACTIONS:
             raise ValueError("unknown action %r, expected one of %s" % (action, ", ".join(email_state.ACTIONS)))
@@ -265,20 +267,35 @@ class HostingApi:
                     if email_state.action_took_effect(action, self.get_email(service_name).get("state")):
                         return None
                     raise
-                if not error.ambiguous or attempt > self.retries:
+                if not error.ambiguous:
                     raise
+                if attempt > self.retries:
+                    # No retry left, but one read still tells an action that took effect at once from none.
+                    try:
+                        state = self.get_email(service_name).get("state")
+                    except HostingApiError:
+                        state = None
+                    if email_state.action_took_effect(action, state):
+                        return None
+                    raise self._maybe_applied(error, path, "no retry is left (retries: %d), so it is not sent "
+                                                            "again" % self.retries)
                 self.sleep(self._backoff_delay(attempt))
                 state = self.get_email(service_name).get("state")
                 if email_state.action_took_effect(action, state):
                     return None
                 if not email_state.action_applies(action, state):
-                    raise HostingApiError(
-                        "%s (the request may or may not have been applied); the state is now %r, from which %s "
-                        "does not apply, so it is not sent again" % (error.message, state, action),
-                        service_name=service_name, method="POST", path=path, status=error.status,
-                        query_id=error.query_id, error_code=error.error_code,
-                    )
+                    raise self._maybe_applied(error, path, "the state is now %r, from which %s does not apply, so it "
+                                                            "is not sent again" % (state, action))
                 attempt += 1
+
+    @staticmethod
+    def _maybe_applied(error, path, why):
+        """The error of a request that failed ambiguously and is not sent again."""
+        return HostingApiError(
+            "%s (the request may or may not have been applied); %s" % (error.message, why),
+            service_name=error.service_name, method="POST", path=path, status=error.status,
+            query_id=error.query_id, error_code=error.error_code,
+        )
 
     # Plumbing
 

@@ -337,9 +337,30 @@ def test_ambiguous_post_gives_up_after_the_retries(rsps, fake_time):
         rsps.post(request, status=500, json={"message": "oops"})
         rsps.get(email, json=EMAIL)
     rsps.post(request, status=500, json={"message": "oops"})
-    with pytest.raises(HostingApiError, match="HTTP 500"):
+    with pytest.raises(HostingApiError) as error:
         make_api(retries=2).request_action(SN, "BLOCK")
-    assert [c[0] for c in call_list(rsps)] == ["GET", "POST", "GET", "POST", "GET", "POST"]
+    assert "failed (HTTP 500): oops (the request may or may not have been applied); no retry is left (retries: 2)" \
+        in str(error.value)
+    # the last read tells an action that took effect from one that did not
+    assert [c[0] for c in call_list(rsps)] == ["GET", "POST", "GET", "POST", "GET", "POST", "GET"]
+
+
+@pytest.mark.parametrize("state, done", [("ko", True), ("ok", False), (None, False)])
+def test_without_retries_an_ambiguous_post_is_read_back_once(rsps, fake_time, state, done):
+    """retries: 0 sends nothing again, but one read still tells a block that took effect at once."""
+    rsps.post(API + "/hosting/web/" + SN + "/email/request", status=503, json={"message": "busy"})
+    if state is None:  # the read fails too: the error still says the request may have been applied
+        rsps.get(API + "/hosting/web/" + SN + "/email", body=requests.ConnectionError("reset"))
+    else:
+        rsps.get(API + "/hosting/web/" + SN + "/email", json=dict(EMAIL, state=state))
+    if done:
+        assert make_api(retries=0).request_action(SN, "BLOCK") is None
+    else:
+        with pytest.raises(HostingApiError) as error:
+            make_api(retries=0).request_action(SN, "BLOCK")
+        assert ("POST /hosting/web/%s/email/request failed (HTTP 503): busy (the request may or may not have been "
+                "applied); no retry is left (retries: 0), so it is not sent again" % SN) in str(error.value)
+    assert [c[0] for c in call_list(rsps)] == ["GET", "POST", "GET"]
 
 
 # Reads

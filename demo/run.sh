@@ -25,8 +25,11 @@ import urllib.request
 
 with urllib.request.urlopen(sys.argv[1] + "/_sim/hostings", timeout=10) as response:
     hostings = json.load(response)
-print(next(h["service_name"] for h in sorted(hostings, key=lambda h: h["service_name"])
-           if h["state"] == "ok" and h["hourly_quota"] >= 100 and h["quota_used_this_hour"] == 0))
+abused = next((h["service_name"] for h in sorted(hostings, key=lambda h: h["service_name"])
+               if h["state"] == "ok" and h["hourly_quota"] >= 100 and h["quota_used_this_hour"] == 0), None)
+if abused is None:
+    sys.exit("demo: no healthy hosting with a whole hourly quota left to abuse in this fleet")
+print(abused)
 PY
 )
 ovhsim send "$abused" --count 36 --bounce-rate 0 >/dev/null

@@ -169,12 +169,18 @@ def build_parser() -> argparse.ArgumentParser:
     wait = command("wait-ready", cmd_wait_ready, "Wait until a simulator answers.")
     wait.add_argument("--timeout", type=_non_negative_float, default=10.0)
 
+    from .sendmail import SendmailArgumentParser
+
     sendmail = command("sendmail", cmd_sendmail,
                        "A sendmail-compatible command: hand the message on stdin to SERVICE's mail flow.")
+    sendmail.__class__ = SendmailArgumentParser  # as sendmail: a usage error exits 64 (EX_USAGE) in one line, not 2
     sendmail.add_argument("--service", default=os.environ.get("OVHSIM_SERVICE"), required=False,
                           help="the hosting whose script sends (default: $OVHSIM_SERVICE)")
+    sendmail.add_argument("--bounce-rate", type=_rate, default=0.0, help="share of the mails that bounce, 0 to 1")
+    sendmail.add_argument("--bouncing", action="append", default=[], help="an address that always bounces (repeatable)")
     sendmail.add_argument("-t", dest="read_recipients", action="store_true", help="read recipients from headers")
-    sendmail.add_argument("-f", dest="sender", help="envelope sender")
+    sendmail.add_argument("-f", "-r", dest="sender", help="envelope sender (accepted, not kept)")
+    sendmail.add_argument("-F", dest="full_name", help="sender's full name (accepted, not kept)")
     sendmail.add_argument("-i", dest="ignore_dots", action="store_true", help="a lone dot does not end the message")
     sendmail.add_argument("-o", dest="options", action="append", default=[], help="ignored, as sendmail options")
     sendmail.add_argument("recipients", nargs="*")

@@ -221,6 +221,40 @@ def test_sendmail_exit_codes(capsys, sim, monkeypatch):
     assert main(["sendmail", "--url", sim.admin_url, "a@example.org"]) == 64
 
 
+def test_sendmail_mail_bounces_as_ovhsim_send_does(capsys, sim, monkeypatch):
+    sim.admin("POST", "/_sim/hostings", {"service_name": NAME})
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Subject: x\n\nbody\n"))
+    assert main(["sendmail", "--service", NAME, "--url", sim.admin_url, "--bouncing", "b@example.org",
+                 "a@example.org", "b@example.org"]) == 0
+    assert sim.admin("GET", f"/_sim/hostings/{NAME}")["bounce"] == 1
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Subject: x\n\nbody\n"))
+    assert main(["sendmail", "--service", NAME, "--url", sim.admin_url, "--bounce-rate", "1",
+                 "c@example.org", "d@example.org"]) == 0
+    record = sim.admin("GET", f"/_sim/hostings/{NAME}")
+    assert (record["sent"], record["bounce"]) == (4, 3)
+
+
+@pytest.mark.parametrize("args", [
+    ["-F", "Shop", "-r", "site@example.fr", "a@example.org"], ["-Fshop", "-rsite@example.fr", "a@example.org"],
+])
+def test_sendmail_accepts_full_name_and_r(capsys, sim, monkeypatch, args):
+    sim.admin("POST", "/_sim/hostings", {"service_name": NAME})
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Subject: x\n\nbody\n"))
+    assert main(["sendmail", "--service", NAME, "--url", sim.admin_url, *args]) == 0
+    assert sim.admin("GET", "/_sim/ledger")["hostings"][NAME]["delivered"] == 1
+
+
+@pytest.mark.parametrize("args", [["-X", "a@example.org"], ["a@example.org", "-f"], ["--bounce-rate", "2"],
+                                  ["--bounce-rate", "x", "a@example.org"]])
+def test_sendmail_usage_errors_exit_64_in_one_line(capsys, sim, monkeypatch, args):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Subject: x\n\nbody\n"))
+    with pytest.raises(SystemExit) as exited:
+        main(["sendmail", "--service", NAME, "--url", sim.admin_url, *args])
+    assert exited.value.code == 64
+    err = capsys.readouterr().err
+    assert err.startswith("sendmail: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
 @pytest.mark.skipif(shutil.which("php") is None, reason="php-cli is not installed (make system-deps installs it)")
 def test_php_mail_through_sendmail_path(sim):
     """A real PHP mail() call, with ovhsim sendmail as PHP's sendmail_path, lands in the hosting's mail flow."""

@@ -5,6 +5,7 @@ The one-shot test script must be gone after every run."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import urllib.parse
@@ -67,6 +68,34 @@ def test_healthy_hosting_counts_the_test_mail(sim, site):
     assert "PHP mail() works" in verdict["next_steps"][0]
     assert f"{SHOP}: ok (Enabled): sends; test mail counted" in run.output
     assert "ok: [web1] => {" in run.output, "the play did not run on the site's host"
+    assert shop.test_scripts() == set()
+
+
+def test_a_mail_sent_during_the_audit_is_not_taken_for_the_test_mail(sim, site):
+    """sentToday is read just before the test mail, not with the state before the audit: here every module run on
+    the site's host sends one mail of the hosting, and the test mail itself goes to another hosting."""
+    create(sim, SHOP, sent_today=3, email=ME)
+    create(sim, GARAGE)
+    shop = site("shop", SHOP, sendmail_service=GARAGE)
+    busy_python = shop.workdir / "busy-python"
+    send = json.dumps({"service_name": SHOP, "count": 1})
+    busy_python.write_text(
+        f"#!{sys.executable}\nimport os, sys, urllib.request\n"
+        f"urllib.request.urlopen(urllib.request.Request({sim.admin_url + '/_sim/send'!r}, data={send.encode()!r},"
+        " headers={'Content-Type': 'application/json'}, method='POST'), timeout=10).read()\n"
+        "os.execv(sys.executable, [sys.executable] + sys.argv[1:])\n")
+    busy_python.chmod(0o755)
+    inventory = shop.workdir / "inventory.ini"
+    inventory.write_text(f"web1 ansible_connection=local ansible_python_interpreter={busy_python}\n")
+    run, verdict = shop.diagnose("-i", str(inventory), site_host="web1", test_send_to=ME, test_send_timeout=2)
+
+    assert run.rc == 0, run
+    before = verdict["test_send"]["sent_today_before"]
+    assert before > 3, "no mail was sent between the first read and the test mail"
+    assert verdict["test_send"] | {"detail": None} == {
+        "to": ME, "result": "not_counted", "mail_returned": True, "sent_today_before": before,
+        "sent_today_after": before, "counted": 0, "detail": None}
+    assert ledger(sim, GARAGE)["delivered"] == 1, "the test mail did not reach the other hosting"
     assert shop.test_scripts() == set()
 
 
@@ -210,5 +239,21 @@ def test_bad_input_fails_before_any_call(sim, site):
     run, verdict = shop.diagnose(test_send_to="you@example.org\nBcc: everyone@example.org")
     assert run.rc != 0 and verdict is None
     assert "email_diagnose_test_send_to (one address)" in run.output
+    assert sim.admin("GET", "/_sim/requests") == []
+    assert shop.test_scripts() == set()
+
+
+def test_a_site_host_that_is_not_one_inventory_host_fails_before_any_call(sim, site):
+    """A play on no host is skipped with rc 0: a mistyped site_host must fail instead, naming it."""
+    shop = site("shop", SHOP)
+    inventory = shop.workdir / "inventory.ini"
+    inventory.write_text(f"[web]\nweb1 ansible_connection=local ansible_python_interpreter={sys.executable}\n"
+                         f"web2 ansible_connection=local ansible_python_interpreter={sys.executable}\n")
+    typo, verdict = shop.diagnose("-i", str(inventory), site_host="web1-typo")
+    assert typo.rc != 0 and verdict is None, typo
+    assert "site_host=web1-typo matches no host of the inventory" in typo.output
+    group, verdict = shop.diagnose("-i", str(inventory), site_host="web")
+    assert group.rc != 0 and verdict is None, group
+    assert "site_host=web matches 2 hosts (web1, web2) of the inventory" in group.output
     assert sim.admin("GET", "/_sim/requests") == []
     assert shop.test_scripts() == set()

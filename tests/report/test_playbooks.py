@@ -97,6 +97,19 @@ def test_ci_check_fails_with_a_summary_and_a_junit_file(fleet):
     assert fleet.junit_failures() == (4, {blocked, spam, unreported})
 
 
+def test_ci_check_and_report_over_no_hosting_fail_saying_why(fleet):
+    """A play without hosts is skipped and passes: a gate with no junit.xml must not."""
+    run = fleet.run("ci_check.yml", hostings=",")
+    assert run.rc != 0, run
+    assert ("No hosting to check: -e hostings names none; nothing was checked and no junit.xml was written."
+            in run.output), run
+    run = fleet.run("ci_check.yml")  # an empty fleet: the credentials reach no hosting
+    assert run.rc != 0 and "No hosting to check: the credentials reach none" in run.output, run
+    run = fleet.run("report.yml")
+    assert run.rc != 0 and "No hosting to report: the credentials reach none" in run.output, run
+    assert not (fleet.workdir / "report").exists()
+
+
 def test_report_by_name_covers_only_the_named_hostings(fleet):
     first, second = fleet.hosting("shop-1", send=5), fleet.hosting("blog-2")
     fleet.hosting("other-3")
@@ -117,6 +130,8 @@ def test_enforce_check_then_apply_then_nothing_to_do(fleet):
 
     check = fleet.run("enforce.yml", "--check", "--diff", **policy)
     assert check.rc == 0 and check.changed() == 3, check
+    # --diff shows what would change: here the state of the bouncing hosting, before and after.
+    assert '-    "state": "bounce"' in check.output and '+    "state": "force"' in check.output, check
     assert "3 of 3 hosting(s) would change" in check.output
     assert [fleet.state(name) for name in (blocked, bouncing, healthy)] == ["ko", "bounce", "ok"]
     assert fleet.record(healthy)["email"] == "old@example.com"

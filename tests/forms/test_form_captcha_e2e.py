@@ -72,16 +72,21 @@ def tree(root):
     return found
 
 
-def run_role(tmp_path, docroot, verify_url, state, mode="enforce", check=False):
-    """Run playbooks/forms.yml on this machine; return the number of changed tasks."""
+def play_role(tmp_path, docroot, verify_url, state, mode="enforce", check=False, **extra):
+    """Run playbooks/forms.yml on this machine; return the PlaybookRun."""
     variables = {
         "form_captcha_docroot": str(docroot), "form_captcha_mode": mode, "form_captcha_state": state,
         "form_captcha_provider": "turnstile", "form_captcha_site_key": "0x4AAAAAAAe2eSiteKey",
         "form_captcha_secret_key": SECRET, "form_captcha_verify_url": verify_url,
-        "ansible_python_interpreter": sys.executable,
+        "ansible_python_interpreter": sys.executable, **extra,
     }
-    run = Ansible(tmp_path).playbook(PLAYBOOKS / "forms.yml", "-v", "-i", "localhost,", "-c", "local",
-                                     *(["--check"] if check else []), extra_vars=variables)
+    return Ansible(tmp_path).playbook(PLAYBOOKS / "forms.yml", "-v", "-i", "localhost,", "-c", "local",
+                                      *(["--check"] if check else []), extra_vars=variables)
+
+
+def run_role(tmp_path, docroot, verify_url, state, mode="enforce", check=False):
+    """Run playbooks/forms.yml on this machine; return the number of changed tasks."""
+    run = play_role(tmp_path, docroot, verify_url, state, mode=mode, check=check)
     assert run.rc == 0, run
     assert SECRET not in run.output, "the secret key reached the output"
     return run.changed()
@@ -226,3 +231,58 @@ def test_php_cgi_reads_the_user_ini_the_role_created(tmp_path, siteverify):
     # state=absent removes the guard whatever the mode.
     assert run_role(tmp_path, docroot, siteverify, "absent", mode="audit") > 0
     assert tree(docroot) == original
+
+
+def test_a_typo_in_protect_fails_before_deploying(tmp_path, siteverify):
+    """A script of form_captcha_protect that is not in the document root is named, and nothing is deployed."""
+    docroot = tmp_path / "www"
+    shutil.copytree(str(FIXTURE), str(docroot))
+    original = tree(docroot)
+    run = play_role(tmp_path, docroot, siteverify, "present", form_captcha_protect=["contact.php", "contcat.php"])
+    assert run.failed_hosts() == {"localhost"}, run
+    assert SECRET not in run.output, "the secret key reached the output"
+    assert "not files under %s: contcat.php." % docroot in run.output, run
+    assert "The guard protects" not in run.output
+    assert tree(docroot) == original, "the role deployed the guard for a script that does not exist"
+
+
+@pytest.mark.skipif(PHP_CGI is None, reason="php-cgi is not installed (make system-deps installs it)")
+def test_a_sub_folder_user_ini_that_replaces_the_guard_fails(tmp_path, siteverify):
+    """forms/.user.ini prepends the site's own file, so PHP never runs the guard for forms/contact.php: check
+    mode and enforce fail naming it and deploy nothing; once that file includes the guard, as the failure says,
+    enforce passes and php-cgi (which reads every .user.ini up to the document root) refuses a POST."""
+    docroot = tmp_path / "www"
+    (docroot / "forms").mkdir(parents=True)
+    for name in ("contact.php", "config.php"):
+        shutil.copy(str(FIXTURE / name), str(docroot / "forms" / name))
+    waf = docroot / "forms" / "waf.php"
+    waf.write_text("<?php\nheader('X-Site-Prepend: ran');\n")
+    (docroot / "forms" / ".user.ini").write_text("auto_prepend_file = '%s' ; the site's firewall\n" % waf)
+    original = tree(docroot)
+    guard = docroot / ".form_captcha" / "guard.php"
+
+    for check in (True, False):
+        run = play_role(tmp_path, docroot, siteverify, "present", check=check)
+        assert run.failed_hosts() == {"localhost"}, run
+        assert SECRET not in run.output, "the secret key reached the output"
+        assert "The guard would not run for forms/contact.php: " in run.output, run
+        assert "forms/contact.php (forms/.user.ini prepends \"%s\")." % waf in run.output, run
+        assert "require_once '%s';" % guard in run.output
+        assert "The guard protects" not in run.output
+        assert tree(docroot) == original, "the role deployed a guard PHP would not run"
+
+    waf.write_text("<?php\nrequire_once '%s';\nheader('X-Site-Prepend: ran');\n" % guard)
+    assert run_role(tmp_path, docroot, siteverify, "present") > 0
+    outbox = tmp_path / "outbox"
+    environment = {
+        "PATH": os.environ.get("PATH", ""), "GATEWAY_INTERFACE": "CGI/1.1", "REDIRECT_STATUS": "200",
+        "SCRIPT_FILENAME": str(docroot / "forms" / "contact.php"), "SCRIPT_NAME": "/forms/contact.php",
+        "DOCUMENT_ROOT": str(docroot), "REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+    }
+    body = urllib.parse.urlencode({"email": "ada@example.org", "message": "One croissant"}).encode()
+    completed = subprocess.run([PHP_CGI, "-d", "sendmail_path=cat >> %s" % outbox], input=body, capture_output=True,
+                               check=False, env=dict(environment, CONTENT_LENGTH=str(len(body))))
+    answer = completed.stdout.decode()
+    assert "Status: 403" in answer and "X-Form-Captcha: no Captcha token was sent" in answer, answer
+    assert not outbox.exists()

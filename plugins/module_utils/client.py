@@ -277,15 +277,15 @@ class HostingApi:
                         state = None
                     if email_state.action_took_effect(action, state):
                         return None
-                    raise self._maybe_applied(error, path, "no retry is left (retries: %d), so it is not sent "
-                                                            "again" % self.retries)
+                    why = "no retry is left (retries: %d), so it is not sent again" % self.retries
+                    raise self._maybe_applied(error, path, why)
                 self.sleep(self._backoff_delay(attempt))
                 state = self.get_email(service_name).get("state")
                 if email_state.action_took_effect(action, state):
                     return None
                 if not email_state.action_applies(action, state):
-                    raise self._maybe_applied(error, path, "the state is now %r, from which %s does not apply, so it "
-                                                            "is not sent again" % (state, action))
+                    why = "the state is now %r, from which %s does not apply, so it is not sent again" % (state, action)
+                    raise self._maybe_applied(error, path, why)
                 attempt += 1
 
     @staticmethod

@@ -110,7 +110,7 @@ class Hosting:
         ``today``, 0 on a day the scripts sent nothing; none for a hosting that never sent."""
         if not self.volumes:
             return []
-        first, last = date.fromisoformat(min(self.volumes)), date.fromisoformat(max(today, max(self.volumes)))
+        first, last = date.fromisoformat(min(self.volumes)), date.fromisoformat(max(today, *self.volumes))
         days = [(first + timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
         return [{"date": iso(day_start(day)), "volume": self.volumes.get(day, 0)} for day in days]
 

@@ -16,7 +16,10 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts i
 _MAIL_FUNCTION = re.compile(r"(?<![\w$>:\\])\\?(mail|mb_send_mail|imap_mail|wp_mail)\s*\(", re.IGNORECASE)
 # What may stand before the name, spaces apart, when it is not a call of the global function.
 _NOT_A_CALL_BEFORE = re.compile(r"(?:->|::|\bfunction\s*&?|\bnew|\bconst)\s*$", re.IGNORECASE)
-_PHPMAILER = re.compile(r"\bnew\s+\\?(?:PHPMailer\\PHPMailer\\)?PHPMailer\b", re.IGNORECASE)
+# new PHPMailer, or new of a name the file gives PHPMailer: an alias (use ... as PM) or a subclass (extends).
+_NEW_CLASS = re.compile(r"\bnew\s+\\?(?:PHPMailer\\PHPMailer\\)?(\w+)\b(?!\\)", re.IGNORECASE)
+_PHPMAILER_ALIAS = re.compile(r"\buse\s+\\?PHPMailer\\PHPMailer\\PHPMailer\s+as\s+(\w+)", re.IGNORECASE)
+_SUBCLASS = re.compile(r"\bclass\s+(\w+)\s+extends\s+\\?(?:PHPMailer\\PHPMailer\\)?(\w+)\b", re.IGNORECASE)
 _SWIFTMAILER = re.compile(r"\bnew\s+\\?Swift_Mailer\b|\bSwift_Mailer\s*::\s*newInstance\s*\(", re.IGNORECASE)
 _SYMFONY_NAMESPACE = re.compile(r"\\?Symfony\\Component\\Mailer\\", re.IGNORECASE)
 _SYMFONY_MAILER = re.compile(r"\bnew\s+\\?(?:Symfony\\Component\\Mailer\\)?Mailer\s*\(", re.IGNORECASE)
@@ -46,7 +49,9 @@ def mail_calls(source):
         if _NOT_A_CALL_BEFORE.search(code, max(0, match.start() - 20), match.start()):
             continue
         calls.append((match.start(), _API_NAMES[match.group(1).lower()]))
-    calls.extend((match.start(), "PHPMailer") for match in _PHPMAILER.finditer(code))
+    phpmailers = _phpmailer_names(code)
+    calls.extend((match.start(), "PHPMailer") for match in _NEW_CLASS.finditer(code)
+                 if match.group(1).lower() in phpmailers)
     calls.extend((match.start(), "SwiftMailer") for match in _SWIFTMAILER.finditer(code))
     symfony = _SYMFONY_NAMESPACE.search(code)
     if symfony:
@@ -55,6 +60,20 @@ def mail_calls(source):
         calls.extend((offset, "Symfony Mailer") for offset in sites)
     calls.sort()
     return [MailCall(source.line_of(offset), api) for offset, api in calls]
+
+
+def _phpmailer_names(code):
+    """The lowercased class names that stand for PHPMailer in this file: its own, aliases, subclasses."""
+    names = {"phpmailer"} | {alias.lower() for alias in _PHPMAILER_ALIAS.findall(code)}
+    subclasses = [(child.lower(), parent.lower()) for child, parent in _SUBCLASS.findall(code)]
+    grown = True
+    while grown:  # a subclass of a subclass
+        grown = False
+        for child, parent in subclasses:
+            if parent in names and child not in names:
+                names.add(child)
+                grown = True
+    return names
 
 
 def mail_send_findings(relative, calls):

@@ -64,11 +64,19 @@ def test_symfony_mailer_needs_its_namespace():
     "Acme\\mail($to);",
     "use PHPMailer\\PHPMailer\\PHPMailer;",
     "class PHPMailer {}",
+    "throw new PHPMailer\\PHPMailer\\Exception('no');",
     "$m = new Mailer();",
     "if (function_exists('mail')) {}",
 ])
 def test_does_not_fire_on_look_alikes(code):
     assert calls("<?php\n" + code + "\n") == []
+
+
+def test_phpmailer_under_an_alias_or_a_subclass_sends_mail():
+    text = ("<?php\nuse PHPMailer\\PHPMailer\\PHPMailer as PM;\n$a = new PM(true);\n"
+            "class SiteMailer extends PM {}\nclass ContactMailer extends SiteMailer {}\n$b = new ContactMailer();\n"
+            "class Unrelated extends Exception {}\n$c = new Unrelated();\n")
+    assert calls(text) == [(3, "PHPMailer"), (6, "PHPMailer")]
 
 
 def test_inline_html_that_mentions_mail_is_not_a_call():

@@ -9,7 +9,7 @@ from .errors import ApiError, bad_request
 from .hosting import SERVICE_NAME, normalize_offer
 from .router import Router
 from .routes import API, valid_recipient
-from .seed import PROFILES, seed_fleet
+from .seed import MAX_FLEET, PROFILES, seed_fleet
 
 ADMIN = Router("/_sim", "Unknown admin route")
 SEND_LIMIT = 1_000_000
@@ -59,7 +59,7 @@ def reset(sim, req):
 @ADMIN.route("POST", "/seed", auth=False)
 def seed(sim, req):
     body = _fields(req.json or {}, required=set(), optional={"fleet", "profile", "seed"})
-    fleet = _integer(body, "fleet", 10, 0, 100_000)
+    fleet = _integer(body, "fleet", 10, 0, MAX_FLEET)
     profile = body.get("profile", "mixed")
     if profile not in PROFILES:
         raise bad_request(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")

@@ -15,7 +15,7 @@ import time
 import urllib.error
 
 from .clock import parse_duration
-from .seed import PROFILES
+from .seed import MAX_FLEET, PROFILES
 from .testing import AdminError, admin_call
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -90,7 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", default=os.environ.get("OVHSIM_DB", "ovhsim.db"),
                        help="SQLite file kept across restarts, or :memory: to keep nothing "
                             "(default: $OVHSIM_DB or %(default)s)")
-    serve.add_argument("--fleet", type=_non_negative_int, default=0,
+    serve.add_argument("--fleet", type=_fleet_size, default=0,
                        help="seed this many realistic hostings when the fleet is empty")
     serve.add_argument("--profile", choices=PROFILES, default="mixed", help="fleet profile (default: %(default)s)")
     serve.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default: %(default)s)")
@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     fault("show", cmd_fault_show, "Print the fault settings.")
 
     seed = command("seed", cmd_seed, "Add realistic hostings to the fleet.")
-    seed.add_argument("--fleet", type=_non_negative_int, default=10)
+    seed.add_argument("--fleet", type=_fleet_size, default=10)
     seed.add_argument("--profile", choices=PROFILES, default="mixed")
     seed.add_argument("--seed", type=_non_negative_int, default=0)
 
@@ -204,6 +204,13 @@ def _non_negative(convert, kind: str):
 
 _non_negative_int = _non_negative(int, "an integer")
 _non_negative_float = _non_negative(float, "a number")
+
+
+def _fleet_size(text: str) -> int:
+    value = _non_negative_int(text)
+    if value > MAX_FLEET:
+        raise argparse.ArgumentTypeError(f"a fleet is {MAX_FLEET:,} hostings at most: {text!r}")
+    return value
 
 
 def _rate(text: str) -> float:

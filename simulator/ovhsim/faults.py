@@ -9,6 +9,7 @@ one outcome: connection reset, 429, 5xx, or (PUT/POST only) "applied then answer
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 from dataclasses import asdict, dataclass, fields
@@ -24,6 +25,22 @@ ERROR_BODIES = {
     502: {"class": "Server::BadGateway", "message": "Bad gateway"},
     503: {"class": "Server::ServiceUnavailable", "message": "Service temporarily unavailable, please retry later"},
 }
+
+
+_NUMBERS = {"latency_ms", "jitter_ms", "error_rate", "error_status", "rate_429", "retry_after", "reset_rate",
+            "apply_then_fail_rate"}
+
+
+def _numeric(value):
+    """A numeric string as its number ("503" -> 503, "0.3" -> 0.3), as the other admin routes take numbers from
+    templating tools; anything else as it is, for the checks to name."""
+    if not isinstance(value, str):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return int(number) if number.is_integer() else number
 
 
 @dataclass
@@ -48,18 +65,18 @@ class FaultRule:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ApiError(400, f"Unknown fault setting(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-        rule = cls(**data)
+        rule = cls(**{name: _numeric(value) if name in _NUMBERS else value for name, value in data.items()})
         for name in ("route", "method"):
             value = getattr(rule, name)
             if value is not None and not isinstance(value, str):
                 raise ApiError(400, f"{name} must be a string, got {value!r}")
         for name in ("error_rate", "rate_429", "reset_rate", "apply_then_fail_rate"):
             value = getattr(rule, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:  # NaN too
                 raise ApiError(400, f"{name} must be a number from 0 to 1, got {value!r}")
         for name in ("latency_ms", "jitter_ms", "retry_after"):
             value = getattr(rule, name)
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < math.inf:
                 raise ApiError(400, f"{name} must be a number >= 0, got {value!r}")
         if not isinstance(rule.error_status, int) or rule.error_status not in REASONS:
             raise ApiError(400, f"error_status must be 500, 502 or 503, got {rule.error_status!r}")

@@ -10,6 +10,7 @@ from .clock import DAY, day_of, day_start
 from .hosting import Hosting
 
 PROFILES = ("mixed", "healthy")
+MAX_FLEET = 100_000  # seeded hostings at most: a larger fleet is no longer a quick test
 PREFIXES = ["shop", "blog", "agency", "crm", "booking", "forms", "news", "wiki", "immo", "resto", "asso", "photo",
             "dental", "garage", "hotel", "school", "club", "events", "jobs", "market"]
 OFFERS = [("START", 15), ("PERSO", 45), ("PRO", 30), ("PERFORMANCE_1", 10)]

@@ -103,6 +103,7 @@ def test_serve_explains_a_busy_port_and_a_bad_database(tmp_path):
     ["clock", "advance", "2x"], ["send", NAME, "--count", "-1"], ["fault", "set", "--error-rate", "2"],
     ["fault", "set", "--error-status", "404"], ["serve", "--port", "http"], ["seed", "--profile", "weird"],
     ["send", NAME], ["nosuchcommand"], ["serve", "--port", "99999"], ["serve", "--port", "-1"],
+    ["serve", "--fleet", "100001"], ["seed", "--fleet", "100001"],
 ])
 def test_bad_arguments_exit_2_without_traceback(capsys, args):
     with pytest.raises(SystemExit) as exited:

@@ -135,10 +135,18 @@ def test_latency_and_jitter_are_drawn_within_bounds():
     ({"error_rate": 0.6, "rate_429": 0.6}, "exceed"), ({"latency_ms": -1}, "latency_ms"), ({"seed": "x"}, "seed"),
     ({"route": 5}, "route must be a string"), ({"method": ["GET"]}, "method must be a string"),
     ({"error_status": [500]}, "error_status"), ({"rules": [1]}, "a fault rule must be a JSON object"),
+    ({"latency_ms": "inf"}, "latency_ms"), ({"error_rate": "NaN"}, "error_rate"),
+    ({"retry_after": "soon"}, "retry_after"),
 ])
 def test_bad_settings_are_refused_naming_the_field(settings, named):
     with pytest.raises(ApiError, match=named):
         Faults(settings)
+
+
+def test_numbers_may_be_numeric_strings_as_elsewhere_in_the_admin_api(sim):
+    settings = sim.admin("POST", "/_sim/faults", {"latency_ms": "25", "error_rate": "0.5", "error_status": "503"})
+    rule = settings["rules"][0]
+    assert (rule["latency_ms"], rule["error_rate"], rule["error_status"]) == (25, 0.5, 503)
 
 
 def test_admin_refuses_bad_settings_with_400(sim):

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from collection_link import collections_root
 
 PLAIN = """<?php
 /**
@@ -130,15 +130,6 @@ def main():
             print("php not found: the syntax check was not measured")
     finally:
         shutil.rmtree(str(workdir))
-
-
-def collections_root(workdir):
-    """A private ansible_collections/mailops/ovh_hosting -> this checkout (as bench/fleet.py does), so the bench
-    needs no setup step."""
-    link = workdir / "collections" / "ansible_collections" / "mailops" / "ovh_hosting"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(REPO)
-    return str(workdir / "collections")
 
 
 if __name__ == "__main__":

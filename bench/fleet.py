@@ -36,9 +36,9 @@ from urllib.parse import quote
 
 import ovh.client
 import yaml
+from collection_link import collections_root
 from ovhsim.testing import admin_call, serving_process
 
-REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
@@ -47,14 +47,6 @@ def served_simulator():
     """``ovhsim serve`` on a free port; yields (endpoint, admin root URL)."""
     with serving_process() as (endpoint, _server):
         yield endpoint, endpoint[: -len("/1.0")]
-
-
-def collections_root(workdir: Path) -> str:
-    """A private ansible_collections/mailops/ovh_hosting -> this checkout, so the bench needs no setup step."""
-    link = workdir / "collections" / "ansible_collections" / "mailops" / "ovh_hosting"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(REPO)
-    return str(workdir / "collections")
 
 
 class Bench:

@@ -65,15 +65,8 @@ _value:
 import posixpath
 import re
 
-# An auto_prepend_file line: its value double-quoted, single-quoted or bare (up to a comment).
-_PREPEND = re.compile(r"""^[ \t]*auto_prepend_file[ \t]*=[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^;"'\n]*?))[ \t]*(?:;.*)?$""",
-                      re.MULTILINE)
-
-
-def prepend_setting(text):
-    """The last auto_prepend_file value of an ini text, or None."""
-    values = ["".join(groups) for groups in _PREPEND.findall(text)]
-    return values[-1] if values else None
+# prepend_setting: the .user.ini parser the audit uses too.
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.php_source import prepend_setting
 
 
 def includes(text, path):

@@ -30,7 +30,6 @@ _INCLUDES_SOMETHING = re.compile(r"\b(?:include|require)", re.IGNORECASE)
 _INCLUDE = re.compile(r"\b(?:include|require)(?:_once)?\b", re.IGNORECASE)
 _INCLUDE_BASE = re.compile(r"^[\s().]*(?:__DIR__|dirname\s*\(\s*__FILE__\s*\))?[\s().]*$", re.IGNORECASE)
 _STATEMENT_END = re.compile(r";|\?>")
-_AUTO_PREPEND = re.compile(r"^[ \t]*auto_prepend_file[ \t]*=[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 _MAX_INCLUDE_DEPTH = 6
 
 
@@ -113,9 +112,7 @@ class _Audit(object):
         if walked.kind == walker.ENV:
             self.findings.extend(smtp.env_findings(relative, text))
         elif walked.kind == walker.USER_INI:
-            values = _AUTO_PREPEND.findall(text)
-            # The last setting wins, as in php.ini.
-            self.user_inis[posixpath.dirname(relative)] = values[-1].strip("\"'") if values else None
+            self.user_inis[posixpath.dirname(relative)] = php_source.prepend_setting(text)
         elif walked.kind == walker.HTML:
             if "<form" in text.lower():
                 self.scripts[relative] = _Script(php_source.parse_html(text), is_php=False)

@@ -43,6 +43,15 @@ _JS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)|(?<![:\\\"'\w])//[^\n]*", re.DOTALL)
 _SELF_URL = re.compile(r"PHP_SELF|SCRIPT_NAME|REQUEST_URI|__FILE__")
 _SINGLE_QUOTED_ESCAPE = re.compile(r"\\([\\'])")
 _DOUBLE_QUOTED_ESCAPE = re.compile(r"\\([\\\"$])")
+# An auto_prepend_file line of a .user.ini: its value double-quoted, single-quoted or bare (up to a comment).
+_PREPEND = re.compile(r"""^[ \t]*auto_prepend_file[ \t]*=[ \t]*(?:"([^"\n]*)"|'([^'\n]*)'|([^;"'\n]*?))[ \t]*(?:;.*)?$""",
+                      re.MULTILINE)
+
+
+def prepend_setting(text):
+    """The last ``auto_prepend_file`` value of a ``.user.ini`` text, as PHP reads it, or None."""
+    values = ["".join(groups) for groups in _PREPEND.findall(text)]
+    return values[-1] if values else None
 
 
 def blank(text):

@@ -147,6 +147,14 @@ def test_a_prepended_guard_that_lists_the_handler_verifies_it(tmp_path):
     assert result["forms"][0]["verified_by"] == "unknown"
 
 
+@pytest.mark.parametrize("setting", ['"%s/.form_captcha/guard.php" ; the guard', "%s/.form_captcha/guard.php;"])
+def test_a_prepend_setting_is_read_as_php_reads_it_without_its_comment(tmp_path, setting):
+    files = guard_files(tmp_path, ["send.php"])
+    files[".user.ini"] = "auto_prepend_file = %s\n" % (setting % tmp_path)
+    write(tmp_path, files)
+    assert run_audit(str(tmp_path))["summary"]["handler_missing_captcha_check"] == 0
+
+
 def test_a_prepended_guard_that_does_not_list_the_handler_does_not(tmp_path):
     write(tmp_path, guard_files(tmp_path, ["other.php"]))
     assert run_audit(str(tmp_path))["summary"]["handler_missing_captcha_check"] == 1

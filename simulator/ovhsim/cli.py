@@ -84,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
         actions = sub.add_subparsers(metavar="ACTION")
         return lambda action, func, action_help: command(action, func, action_help, under=actions)
 
+    def bounce_options(sub: argparse.ArgumentParser) -> None:
+        """The bounce options of ``ovhsim send``, which ``ovhsim sendmail`` takes as well."""
+        sub.add_argument("--bounce-rate", type=_rate, default=0.0, help="share of the mails that bounce, 0 to 1")
+        sub.add_argument("--bouncing", action="append", default=[],
+                         help="an address that always bounces (repeatable)")
+
     serve = command("serve", cmd_serve, "Run the simulator (until SIGTERM or Ctrl-C).", url=False)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     serve.add_argument("--port", type=_port, default=8080, help="port, 0 for any free one (default: %(default)s)")
@@ -139,9 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     send = command("send", cmd_send, "A script of SERVICE sends mail through mail().")
     send.add_argument("service_name", metavar="SERVICE")
     send.add_argument("--count", type=_non_negative_int, required=True)
-    send.add_argument("--bounce-rate", type=_rate, default=0.0)
     send.add_argument("--recipient", action="append", default=[], help="address or domain (repeatable)")
-    send.add_argument("--bouncing", action="append", default=[], help="an address that always bounces (repeatable)")
+    bounce_options(send)
 
     spam = command("flag-spam", cmd_flag_spam, "Abuse detection flags SERVICE as sending spam.")
     spam.add_argument("service_name", metavar="SERVICE")
@@ -176,8 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     sendmail.__class__ = SendmailArgumentParser  # as sendmail: a usage error exits 64 (EX_USAGE) in one line, not 2
     sendmail.add_argument("--service", default=os.environ.get("OVHSIM_SERVICE"), required=False,
                           help="the hosting whose script sends (default: $OVHSIM_SERVICE)")
-    sendmail.add_argument("--bounce-rate", type=_rate, default=0.0, help="share of the mails that bounce, 0 to 1")
-    sendmail.add_argument("--bouncing", action="append", default=[], help="an address that always bounces (repeatable)")
+    bounce_options(sendmail)
     sendmail.add_argument("-t", dest="read_recipients", action="store_true", help="read recipients from headers")
     sendmail.add_argument("-f", "-r", dest="sender", help="envelope sender (accepted, not kept)")
     sendmail.add_argument("-F", dest="full_name", help="sender's full name (accepted, not kept)")

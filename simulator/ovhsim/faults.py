@@ -78,6 +78,10 @@ class FaultRule:
             value = getattr(rule, name)
             if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < math.inf:
                 raise ApiError(400, f"{name} must be a number >= 0, got {value!r}")
+        if isinstance(rule.html_errors, str) and rule.html_errors.lower() in ("true", "false"):
+            rule.html_errors = rule.html_errors.lower() == "true"  # as the admin API's other booleans
+        if not isinstance(rule.html_errors, bool):  # "false" or 1 must not turn HTML errors on
+            raise ApiError(400, f"html_errors must be true or false, got {rule.html_errors!r}")
         if not isinstance(rule.error_status, int) or rule.error_status not in REASONS:
             raise ApiError(400, f"error_status must be 500, 502 or 503, got {rule.error_status!r}")
         if rule.method is not None:

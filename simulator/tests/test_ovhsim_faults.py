@@ -149,6 +149,20 @@ def test_numbers_may_be_numeric_strings_as_elsewhere_in_the_admin_api(sim):
     assert (rule["latency_ms"], rule["error_rate"], rule["error_status"]) == (25, 0.5, 503)
 
 
+@pytest.mark.parametrize("given, html", [(True, True), (False, False), ("true", True), ("False", False)])
+def test_html_errors_may_be_a_boolean_string_as_elsewhere_in_the_admin_api(given, html):
+    faults = Faults({"error_rate": 1, "html_errors": given})
+    assert faults.rules[0].html_errors is html
+    status, headers, _body = faults.decide("GET", "/hosting/web").error_response()
+    assert (status, headers["Content-Type"]) == (500, "text/html" if html else "application/json")
+
+
+@pytest.mark.parametrize("given", ["no", 1, None, [True]])
+def test_html_errors_other_than_true_or_false_are_refused(given):
+    with pytest.raises(ApiError, match="html_errors must be true or false"):
+        Faults({"html_errors": given})
+
+
 def test_admin_refuses_bad_settings_with_400(sim):
     from ovhsim.testing import AdminError
 

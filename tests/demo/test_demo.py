@@ -6,33 +6,20 @@ the abused hosting, the report is written where it says, with the summary it pri
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 
 from ovhsim.testing import running_simulator
-from support.collection import REPO, collections_root
-from support.playbooks import BIN
+from support.collection import REPO
+from support.playbooks import Ansible
 from support.sim_checks import assert_no_traceback, clear_of_hour_boundary
 
 
 def demo_env(sim, workdir):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("OVH_", "ANSIBLE_"))}
-    env.update({
-        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
-        "ANSIBLE_COLLECTIONS_PATH": collections_root(),
-        "ANSIBLE_HOME": str(workdir / "ansible-home"),
-        "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"),
-        "ANSIBLE_NOCOLOR": "1",
-        "DEMO_REPORT_DIR": str(workdir / "report"),
-        # what tests/utils/with_simulator.sh exports for make demo
-        "OVHSIM_URL": sim.admin_url,
-        "OVH_ENDPOINT": sim.url,
-        "OVH_APPLICATION_KEY": sim.credentials["application_key"],
-        "OVH_APPLICATION_SECRET": sim.credentials["application_secret"],
-        "OVH_CONSUMER_KEY": sim.credentials["consumer_key"],
-    })
-    return env
+    """The shared runner's environment (tests/support/playbooks.py) with the simulator's credentials, plus what
+    tests/utils/with_simulator.sh exports for make demo. Forks at ansible's default, as make demo runs."""
+    runner = Ansible(workdir, dict(sim.credentials, endpoint=sim.url), forks=5)
+    return runner.env(DEMO_REPORT_DIR=str(workdir / "report"), OVHSIM_URL=sim.admin_url)
 
 
 def test_the_demo_blocks_the_abused_hosting_and_writes_the_report(tmp_path):

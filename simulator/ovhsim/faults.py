@@ -33,7 +33,7 @@ _NUMBERS = {"latency_ms", "jitter_ms", "error_rate", "error_status", "rate_429",
 
 def _numeric(value):
     """A numeric string as its number ("503" -> 503, "0.3" -> 0.3), as the other admin routes take numbers from
-    templating tools; anything else as it is, for the checks to name."""
+    templating tools; anything else as it is, for the checks to name. For the rules' numbers and the seed."""
     if not isinstance(value, str):
         return value
     try:
@@ -125,7 +125,7 @@ class Faults:
     def set(self, settings: dict) -> dict:
         """Accept ``{rules: [...], seed}`` or a single rule's fields plus ``seed``."""
         settings = dict(settings)
-        seed = settings.pop("seed", 0)
+        seed = _numeric(settings.pop("seed", 0))
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise ApiError(400, f"seed must be an integer, got {seed!r}")
         if "rules" in settings:

@@ -149,6 +149,15 @@ def test_numbers_may_be_numeric_strings_as_elsewhere_in_the_admin_api(sim):
     assert (rule["latency_ms"], rule["error_rate"], rule["error_status"]) == (25, 0.5, 503)
 
 
+def test_the_seed_may_be_a_numeric_string_as_the_other_numbers():
+    as_string, as_number = Faults({"seed": "7", "error_rate": 0.5}), Faults({"seed": 7, "error_rate": 0.5})
+    assert as_string.settings() == as_number.settings()
+    assert [as_string.decide("GET", "/hosting/web").outcome for _draw in range(20)] == [
+        as_number.decide("GET", "/hosting/web").outcome for _draw in range(20)]
+    with pytest.raises(ApiError, match="seed"):
+        Faults({"seed": "7.5"})
+
+
 @pytest.mark.parametrize("given, html", [(True, True), (False, False), ("true", True), ("False", False)])
 def test_html_errors_may_be_a_boolean_string_as_elsewhere_in_the_admin_api(given, html):
     faults = Faults({"error_rate": 1, "html_errors": given})

@@ -121,10 +121,11 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import concurrency_problem, gather
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.hosting_fields import hosting_facts
 
 CONFIG_SUFFIXES = (".ovh_hostings.yml", ".ovh_hostings.yaml")
 # Bumped when the cached layout changes, so an old cache is a miss rather than a crash.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 def _infinite_options(config):
@@ -211,7 +212,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if query["with_email"]:
             readers.append(("email", lambda client, name: email_facts(name, client.get_email(name))))
         if query["with_details"]:
-            readers.append(("hosting", lambda client, name: client.get_hosting(name)))
+            readers.append(("hosting", lambda client, name: hosting_facts(name, client.get_hosting(name))))
 
         def read(client, name):
             """Every read asked for, of one hosting: one that fails leaves its field None and says why."""

@@ -16,11 +16,12 @@ import json
 import math
 import random
 import re
+import socket
 import threading
 import time
 import traceback
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 try:
     import ovh
@@ -35,7 +36,7 @@ else:
     HAS_OVH = True
     OVH_IMPORT_ERROR = None
 
-from . import email_state
+from .email_state import ACTIONS
 from .errors import HostingApiError
 from .rate_limit import RateLimiter
 from .service_name import hosting_path
@@ -245,57 +246,13 @@ class HostingApi:
     def request_action(self, service_name: str, action: str):
         """``POST /hosting/web/{sn}/email/request`` with BLOCK, UNBLOCK or PURGE; returns OVH's answer (a string).
 
-        Never sent twice blindly: after an ambiguous failure (5xx, connection error, timeout, unreadable answer)
-        the state is re-read. Applied (or purging, for PURGE): done. Still a state the action applies to: sent
-        again, and a 409 then means the first request is pending, so done; a 403 means the state moved on, so it
-        is read once more and done if the action took effect. Otherwise: an error naming the state. With no retry
-        left (``retries: 0`` included) the state is still read once: done if the action took effect, else an
-        error saying the request may or may not have been applied.
+        Sent once: a POST is never retried blindly here (429 aside, which OVH did not process). What to do after
+        an ambiguous failure is decided from the state, by the caller (``email_service``).
         """
-        if action not in email_state.ACTIONS:
-            raise ValueError("unknown action %r, expected one of %s" % (action, ", ".join(email_state.ACTIONS)))
-        path = self._path(service_name, "/email/request")
-        attempt = 1
-        while True:
-            try:
-                return self._call("POST", path, {"action": action}, service_name=service_name, idempotent=False)
-            except HostingApiError as error:
-                if attempt > 1 and error.status == 409:
-                    return None
-                if attempt > 1 and error.status == 403:
-                    # Sent again after an ambiguous failure and refused: the first may have taken effect since.
-                    if email_state.action_took_effect(action, self.get_email(service_name).get("state")):
-                        return None
-                    raise
-                if not error.ambiguous:
-                    raise
-                if attempt > self.retries:
-                    # No retry left, but one read still tells an action that took effect at once from none.
-                    try:
-                        state = self.get_email(service_name).get("state")
-                    except HostingApiError:
-                        state = None
-                    if email_state.action_took_effect(action, state):
-                        return None
-                    why = "no retry is left (retries: %d), so it is not sent again" % self.retries
-                    raise self._maybe_applied(error, path, why)
-                self.sleep(self._backoff_delay(attempt))
-                state = self.get_email(service_name).get("state")
-                if email_state.action_took_effect(action, state):
-                    return None
-                if not email_state.action_applies(action, state):
-                    why = "the state is now %r, from which %s does not apply, so it is not sent again" % (state, action)
-                    raise self._maybe_applied(error, path, why)
-                attempt += 1
-
-    @staticmethod
-    def _maybe_applied(error, path, why):
-        """The error of a request that failed ambiguously and is not sent again."""
-        return HostingApiError(
-            "%s (the request may or may not have been applied); %s" % (error.message, why),
-            service_name=error.service_name, method="POST", path=path, status=error.status,
-            query_id=error.query_id, error_code=error.error_code,
-        )
+        if action not in ACTIONS:
+            raise ValueError("unknown action %r, expected one of %s" % (action, ", ".join(ACTIONS)))
+        return self._call("POST", self._path(service_name, "/email/request"), {"action": action},
+                          service_name=service_name, idempotent=False)
 
     # Plumbing
 
@@ -324,7 +281,7 @@ class HostingApi:
             except HostingApiError as error:
                 if error.status == 429:
                     # Every thread of the client holds back (in the limiter), not only this one.
-                    wait = error.retry_after if error.retry_after is not None else self._backoff_delay(throttled)
+                    wait = error.retry_after if error.retry_after is not None else self.backoff_delay(throttled)
                     self.limiter.pause(wait)
                     if self.retries == 0 or throttled > THROTTLED_RETRIES:
                         raise
@@ -332,10 +289,10 @@ class HostingApi:
                     continue
                 if not (idempotent and error.ambiguous) or attempt > self.retries:
                     raise
-                self.sleep(self._backoff_delay(attempt))
+                self.sleep(self.backoff_delay(attempt))
                 attempt += 1
 
-    def _backoff_delay(self, attempt):
+    def backoff_delay(self, attempt):
         """Exponential back-off with full jitter."""
         return self._jitter() * min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1))
 
@@ -362,7 +319,8 @@ class HostingApi:
         try:
             response = self._client.raw_call(method, path, data=body, need_auth=need_auth)
         except requests.exceptions.RequestException as error:
-            raise HostingApiError("connection error or timeout: %s" % error, ambiguous=True, **context)
+            raise HostingApiError(connection_problem(error, self.endpoint_url, self.timeout), ambiguous=True,
+                                  **context)
         status = response.status_code
         query_id = response.headers.get("X-Ovh-QueryID")
         try:
@@ -384,6 +342,31 @@ class HostingApi:
             retry_after=parse_retry_after(response.headers.get("Retry-After")) if status == 429 else None,
             **context
         )
+
+
+def connection_problem(error, url, timeout) -> str:
+    """What went wrong below HTTP, in an operator's words rather than urllib3's ("Max retries exceeded ...")."""
+    parts = urlsplit(url)
+    where = "%s:%s" % (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    causes = []
+    cause = error
+    while cause is not None and len(causes) < 10:
+        causes.append(cause)
+        cause = cause.__cause__ or cause.__context__ or (cause.args[0] if cause.args and isinstance(
+            cause.args[0], BaseException) else None) or getattr(cause, "reason", None)
+    if isinstance(error, requests.exceptions.ConnectTimeout):
+        return "no connection to %s within %s s (connect timeout)" % (where, timeout)
+    if isinstance(error, requests.exceptions.Timeout):
+        return "no answer from %s within %s s (timeout)" % (where, timeout)
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+        return "connection refused by %s" % where
+    if any(isinstance(cause, ConnectionResetError) for cause in causes):
+        return "connection reset by %s" % where
+    if any(isinstance(cause, socket.gaierror) for cause in causes):
+        return "%s could not be resolved (DNS)" % parts.hostname
+    if isinstance(error, requests.exceptions.SSLError):
+        return "TLS failed with %s: %s" % (where, _excerpt(str(error)))
+    return "connection to %s failed: %s" % (where, _excerpt(str(causes[-1])))
 
 
 def _settle_environment(session, url):

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The options every module shares (documented by the ``mailops.ovh_hosting.auth`` doc fragment).
 
-Modules build themselves with ``ovh_module(argument_spec(...))`` and their client with
-``HostingApi.from_module(module)``.
+The API modules are an ``OvhModule``: the shared options, ansible-core's argument checks made safe, the client,
+and one way to fail on an API error.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from ansible.module_utils.common.validation import check_type_int
 
 from .client import HostingApi
 
-__all__ = ("AUTH_ARGUMENT_SPEC", "HostingApi", "argument_spec", "ovh_module")
+__all__ = ("AUTH_ARGUMENT_SPEC", "HostingApi", "OvhModule", "argument_spec", "ovh_module")
 
 AUTH_ARGUMENT_SPEC = dict(
     endpoint=dict(type="str", fallback=(env_fallback, ["OVH_ENDPOINT"])),
@@ -29,6 +29,10 @@ AUTH_ARGUMENT_SPEC = dict(
 
 def argument_spec(**module_options) -> dict:
     """The module's own options plus the shared ones."""
+    return _with_auth_options(module_options)
+
+
+def _with_auth_options(module_options) -> dict:
     spec = {name: dict(option) for name, option in AUTH_ARGUMENT_SPEC.items()}
     spec.update(module_options)
     return spec
@@ -46,6 +50,32 @@ def ovh_module(spec: dict, **kwargs) -> AnsibleModule:
         return AnsibleModule(argument_spec=spec, **kwargs)
     except (OverflowError, ValueError):
         return AnsibleModule(argument_spec=_with_finite_ints(spec), **kwargs)
+
+
+class OvhModule(AnsibleModule):
+    """An AnsibleModule with the shared options (``argument_spec`` holds the module's own), the client, and the
+    failures of API calls. ``module.client()`` fails the module cleanly on bad settings or a missing library;
+    ``module.fail_api(error, **result)`` fails with the error's one message (hosting, call, status, OVH's message
+    and query id), keeping what ``result`` says was done before."""
+
+    def __init__(self, argument_spec=None, **kwargs):
+        spec = _with_auth_options(argument_spec or {})
+        try:
+            super().__init__(argument_spec=spec, **kwargs)
+        except (OverflowError, ValueError):  # see ovh_module()
+            super().__init__(argument_spec=_with_finite_ints(spec), **kwargs)
+
+    def client(self, **kwargs) -> HostingApi:
+        return HostingApi.from_module(self, **kwargs)
+
+    def fail_api(self, error, **result):
+        self.fail_json(msg=str(error), **result)
+
+    def fail_on_problems(self, problems):
+        """Fail, before any call, on every problem found in the options (None entries are no problem)."""
+        problems = [problem for problem in problems if problem]
+        if problems:
+            self.fail_json(msg="; ".join(problems))
 
 
 def finite_int(value):

@@ -87,6 +87,18 @@ def email_facts(service_name: str, email: dict) -> dict:
     }
 
 
+def email_object(facts: dict) -> dict:
+    """The OVH e-mail object that ``email_facts`` were made from (facts handed back in by a play)."""
+    return {
+        "state": facts.get("state"),
+        "email": facts.get("report_recipient") or None,
+        "sent": facts.get("sent_total"),
+        "sentToday": facts.get("sent_today"),
+        "bounce": facts.get("bounced_total"),
+        "maxPerDay": facts.get("max_per_day"),
+    }
+
+
 def bounce_facts(bounces) -> list:
     """``hosting.web.mail.Bounce`` objects, newest first, each with its ``category``."""
     facts = [

@@ -60,6 +60,26 @@ class HostingApiError(Exception):
             return access_rule_for(self.method, self.path)
         return None
 
+    @property
+    def call(self) -> str | None:
+        """``METHOD /path`` of the failed call, or None."""
+        if self.method and self.path:
+            return "%s %s" % (self.method, self.path)
+        return None
+
+    @property
+    def hint(self) -> str | None:
+        """What to do about it, when OVH's answer says: the access rule to add, or the keys to check."""
+        if self.not_granted and self.required_access_rule:
+            return "The consumer key needs the access rule '%s'" % self.required_access_rule
+        if self.status == 403 and self.credentials_refused:
+            return "The consumer key or application key is invalid, expired or not validated yet"
+        return None
+
+    def fact(self) -> dict:
+        """The failure as structured data: what modules return per hosting, and what the report lists."""
+        return failure_fact(self.service_name, self, call=self.call, status=self.status, query_id=self.query_id)
+
     def __str__(self):
         parts = []
         if self.service_name:
@@ -73,8 +93,23 @@ class HostingApiError(Exception):
         text = "%s failed (%s): %s" % (prefix, detail, self.message) if prefix else self.message
         if self.query_id:
             text += " [OVH query id %s]" % self.query_id
-        if self.not_granted and self.required_access_rule:
-            text += ". The consumer key needs the access rule '%s'" % self.required_access_rule
-        elif self.status == 403 and self.credentials_refused:
-            text += ". The consumer key or application key is invalid, expired or not validated yet"
+        if self.hint:
+            text += ". %s" % self.hint
         return text
+
+
+def failure_fact(service_name, error, call=None, status=None, query_id=None) -> dict:
+    """One hosting that failed, as modules return it and the report lists it; ``summary`` is the one-line message
+    (``str(error)``), and ``message`` what OVH (or the rule that refused) said, with the hint."""
+    message = getattr(error, "message", None) or str(error)
+    hint = getattr(error, "hint", None)
+    if hint:
+        message = "%s: %s" % (message, hint[0].lower() + hint[1:])
+    return {
+        "service_name": service_name,
+        "call": call,
+        "status": status,
+        "query_id": query_id,
+        "message": message,
+        "summary": str(error),
+    }

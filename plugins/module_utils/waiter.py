@@ -39,12 +39,15 @@ def wait_for_email(api, service_name, predicate, expected, timeout, interval, sl
             return email
         remaining = deadline - clock()
         if remaining <= 0:
-            raise WaitTimeout(
-                "hosting %s: timed out after %s s waiting for the e-mail state to become %s; seen in %d reads: %s"
-                % (service_name, _seconds(timeout), expected, reads, " -> ".join(str(s) for s in seen)),
-                last_email=email,
-            )
+            raise WaitTimeout("hosting %s: %s" % (service_name, timeout_message(timeout, expected, reads, seen)),
+                              last_email=email)
         sleep(min(interval, remaining))
+
+
+def timeout_message(timeout, expected, reads, seen) -> str:
+    """What a wait that ran out saw: how long, what for, and the states read."""
+    return "timed out after %s s waiting for the e-mail state to become %s; seen in %d reads: %s" % (
+        _seconds(timeout), expected, reads, " -> ".join(str(state) for state in seen))
 
 
 def _seconds(value):

@@ -23,12 +23,50 @@ description:
     O(wait_timeout), whatever O(wait) says.
   - A state change request that fails in a way that may have been applied (5xx, connection error, timeout) is not
     sent again blindly; the state is read again and the decision is made again.
+  - "Many hostings in one task: O(hostings) lists them, each with its own settings. They are read, changed and
+    waited for concurrently (O(concurrency)) under the one O(rate_limit) of the task, so blocking 200 hostings
+    waits about one action's delay. A hosting that fails does not stop the others; the task fails at the end,
+    naming each one with its call, status, OVH's message and query id."
+  - "Decided from what was just read: an entry of O(hostings) may carry O(hostings[].current), the hosting's
+    e-mail facts read earlier in the same run (the C(ovh_email) variable of the M(mailops.ovh_hosting.hostings)
+    inventory, or an entry of M(mailops.ovh_hosting.email_info)'s C(hostings)). A hosting they show compliant costs
+    no call. A hosting to change is read again before any write and decided from that read, so a stale fact never
+    causes a wrong action; a hosting that was compliant when read and changed since is seen by the next run."
+  - A request met by another one in progress (HTTP 409) is not an error; its result is waited for, then the
+    hosting is decided again.
 options:
   service_name:
     description:
       - The service name of the hosting, such as C(example.cluster021.hosting.ovh.net).
+      - Exactly one of O(service_name) and O(hostings) is required.
     type: str
-    required: true
+  hostings:
+    description:
+      - Many hostings at once, each with its own settings; O(state), O(report_recipient) and O(allow_force) apply
+        to the entries that do not set them.
+    type: list
+    elements: dict
+    suboptions:
+      service_name:
+        description: The service name of the hosting.
+        type: str
+        required: true
+      state:
+        description: As O(state), for this hosting.
+        type: str
+        choices: [unblocked, blocked, purged]
+      report_recipient:
+        description: As O(report_recipient), for this hosting.
+        type: str
+      allow_force:
+        description: As O(allow_force), for this hosting.
+        type: bool
+      current:
+        description:
+          - The hosting's e-mail facts as read earlier in this run (at least C(state) and C(report_recipient)),
+            in the format of M(mailops.ovh_hosting.email_info). When they show the hosting compliant, it is not
+            read again. Null or not set - the hosting is read.
+        type: dict
   state:
     description:
       - V(unblocked) - scripts' mails are sent; queued mails are delivered.
@@ -63,6 +101,12 @@ options:
       - Seconds between two reads of the state while waiting.
     type: int
     default: 3
+  concurrency:
+    description:
+      - How many hostings of O(hostings) are read or changed at the same time (worker threads, one API client
+        each). The rate limit holds across all of them.
+    type: int
+    default: 8
 extends_documentation_fragment:
   - mailops.ovh_hosting.auth
   - mailops.ovh_hosting.attributes
@@ -72,7 +116,10 @@ attributes:
     details: Reads the state, predicts the result and the requests, and writes nothing.
   diff_mode:
     support: full
-    details: Shows O(state) as the OVH state (such as V(ok), V(force), V(ko)) and O(report_recipient), before and after.
+    details:
+      - Shows O(state) as the OVH state (such as V(ok), V(force), V(ko)) and O(report_recipient), before and after.
+      - With O(hostings), one diff per hosting that changes, headed by its service name; none for those that
+        comply.
 author:
   - mailops maintainers (@mailops)
 """
@@ -88,7 +135,7 @@ EXAMPLES = r"""
     service_name: "{{ item }}"
     state: unblocked
     report_recipient: mail-errors@example.com
-  loop: "{{ fleet.hostings | map(attribute='service_name') | list }}"
+  loop: "{{ groups['incident'] }}"
 
 - name: Delete the queue of a hosting flagged as spam, and resume sending
   mailops.ovh_hosting.email:
@@ -104,6 +151,25 @@ EXAMPLES = r"""
     allow_force: true
     wait: false
 
+- name: Enforce a policy over a whole inventory in one task, deciding from the inventory's own read
+  mailops.ovh_hosting.email:
+    hostings: >-
+      {{ ansible_play_hosts | map('extract', hostvars)
+         | json_query('[].{service_name: ovh_service_name, current: ovh_email}') }}
+    state: unblocked
+    report_recipient: mail-errors@example.com
+  run_once: true
+  delegate_to: localhost
+
+- name: Block 50 hostings of an incident at once, with their own recipients
+  mailops.ovh_hosting.email:
+    hostings:
+      - service_name: shop-1.cluster021.hosting.ovh.net
+        report_recipient: shop-team@example.com
+      - service_name: blog.cluster030.hosting.ovh.net
+    state: blocked
+    concurrency: 20
+
 - name: Stop the daily error report
   mailops.ovh_hosting.email:
     service_name: blog.cluster030.hosting.ovh.net
@@ -115,7 +181,7 @@ actions:
   description:
     - The state change requests made (in check mode, that would be made), in order.
     - A change of O(report_recipient) is an update, not a request, and is not listed.
-  returned: always
+  returned: with O(service_name)
   type: list
   elements: str
   sample: ["BLOCK"]
@@ -158,26 +224,85 @@ email:
       description: The daily quota of mails.
       type: int
       sample: 1000
+hostings:
+  description:
+    - With O(hostings), one entry per hosting, in the order given, failed ones included.
+  returned: with O(hostings)
+  type: list
+  elements: dict
+  contains:
+    service_name:
+      description: The hosting's service name.
+      type: str
+      sample: shop-1.cluster021.hosting.ovh.net
+    changed:
+      description: Whether this hosting was changed (in check mode, would be).
+      type: bool
+      sample: true
+    actions:
+      description: The state change requests made (in check mode, that would be made) for this hosting.
+      type: list
+      elements: str
+      sample: ["BLOCK"]
+    before:
+      description: The e-mail facts this hosting was decided from, as read (or handed in with O(hostings[].current)).
+      type: dict
+      sample: {"state": "ok", "report_recipient": null}
+    email:
+      description: The e-mail facts after the change, as O(service_name)'s RV(email); null when the hosting could
+        not be read.
+      type: dict
+      sample: {"state": "ko", "report_recipient": null}
+    met_pending:
+      description: Another request was in progress (HTTP 409); its result was waited for.
+      type: bool
+      sample: false
+    failed:
+      description: Whether this hosting failed; RV(failed_hostings) says why.
+      type: bool
+      sample: false
+failed_hostings:
+  description: With O(hostings), the hostings that failed, each with the call, status, OVH's message and query id
+    (as M(mailops.ovh_hosting.email_info)'s C(unreadable)). What was applied before a failure is still reported
+    in RV(hostings).
+  returned: when some hostings failed
+  type: list
+  elements: dict
+  sample:
+    - service_name: shop-1.cluster021.hosting.ovh.net
+      call: POST /hosting/web/shop-1.cluster021.hosting.ovh.net/email/request
+      status: 403
+      query_id: EU.ext-3.6744ff6a.1234.abcd
+      message: "This call has not been granted: the consumer key needs the access rule 'POST /hosting/web/*/email/request'"
+      summary: "hosting shop-1.cluster021.hosting.ovh.net: POST ... failed (HTTP 403): ..."
+failures:
+  description: With O(hostings), one line per hosting that failed.
+  returned: when some hostings failed
+  type: list
+  elements: str
 """
 
 import re
 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils import email_state
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec, ovh_module
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import OvhModule
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts, email_object
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_service import Wanted, converge
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import NotTried, concurrency_problem, failure_message
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import service_name_problem
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.waiter import WaitTimeout, wait_for_email
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.waiter import WaitTimeout
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@" + _LABEL
                       + r"(?:\." + _LABEL + r")+$")
 
-_EXPECTED = {
-    "blocked": "blocked (ko, bounce or spam)",
-    "unblocked": "sending (ok or force)",
-    "purged": "purged and sending (ok or force)",
-}
+HOSTING_OPTIONS = dict(
+    service_name=dict(type="str", required=True),
+    state=dict(type="str", choices=list(email_state.DESIRED_STATES)),
+    report_recipient=dict(type="str"),
+    allow_force=dict(type="bool"),
+    current=dict(type="dict"),
+)
 
 
 def address_problem(address):
@@ -188,87 +313,133 @@ def address_problem(address):
     return None
 
 
+def current_problem(entry):
+    current = entry.get("current")
+    if current is None:
+        return None
+    if current.get("state") not in email_state.STATES:
+        return "hostings: current of %s has no known e-mail state (got %r)" % (entry["service_name"],
+                                                                              current.get("state"))
+    return None
+
+
+def wanted_hostings(params):
+    """The Wanted of each hosting: the entry's settings, else the task's."""
+    entries = params["hostings"] if params["hostings"] is not None else [dict(service_name=params["service_name"])]
+    wanted = []
+    for entry in entries:
+        def setting(name):
+            return entry.get(name) if entry.get(name) is not None else params[name]
+        wanted.append(Wanted(
+            service_name=entry["service_name"],
+            state=setting("state"),
+            report_recipient=setting("report_recipient"),
+            allow_force=bool(setting("allow_force")),
+            known=email_object(entry["current"]) if entry.get("current") is not None else None,
+        ))
+    return wanted
+
+
+def problems_of(params, wanted):
+    option = "hostings" if params["hostings"] is not None else "service_name"
+    problems = ["%s: %s" % (option, problem) for problem in
+                (service_name_problem(hosting.service_name) for hosting in wanted) if problem]
+    problems += [address_problem(hosting.report_recipient) for hosting in wanted if hosting.report_recipient]
+    names = [hosting.service_name for hosting in wanted]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        problems.append("hostings: each hosting may be listed once, got twice or more: %s" % ", ".join(duplicates))
+    if params["hostings"] is not None:
+        problems += [current_problem(entry) for entry in params["hostings"]]
+    if params["wait_timeout"] < 0:
+        problems.append("wait_timeout must be 0 or more, got %d" % params["wait_timeout"])
+    if params["wait_sleep"] < 1:
+        problems.append("wait_sleep must be 1 or more, got %d" % params["wait_sleep"])
+    problems.append(concurrency_problem(params["concurrency"]))
+    return problems
+
+
+def diff_of(result):
+    def fields(email):
+        return dict(state=email.get("state"), report_recipient=email.get("email") or None)
+    return dict(before=fields(result.before), after=fields(result.after))
+
+
+def exit_one(module, result):
+    """The one-hosting form's result, as it always was."""
+    name = result.service_name
+    if result.error is not None:
+        if isinstance(result.error, email_state.TransitionRefused):
+            module.fail_json(msg=result.message(), email=email_facts(name, result.before))
+        extra = dict(changed=result.changed, actions=result.actions)
+        if isinstance(result.error, WaitTimeout):
+            extra["email"] = email_facts(name, result.error.last_email)
+            module.fail_json(msg=result.message(), **extra)
+        module.fail_api(result.error, **extra)
+    outcome = dict(changed=result.changed, actions=result.actions, email=email_facts(name, result.after))
+    if module._diff:
+        outcome["diff"] = diff_of(result)
+    module.exit_json(**outcome)
+
+
+def exit_many(module, results):
+    hostings, diffs = [], []
+    for result in results:
+        name = result.service_name
+        hostings.append(dict(
+            service_name=name, changed=result.changed, actions=result.actions, failed=not result.ok,
+            met_pending=result.met_pending,
+            before=email_facts(name, result.before) if result.before is not None else None,
+            email=email_facts(name, result.after) if result.after is not None else None,
+        ))
+        if result.changed and result.before is not None and result.after is not None:
+            diffs.append(dict(diff_of(result), before_header=name, after_header=name))
+    outcome = dict(changed=any(result.changed for result in results), hostings=hostings)
+    if module._diff:
+        outcome["diff"] = diffs
+    failed = [result for result in results if not result.ok]
+    if failed:
+        errors = [result.error for result in failed]
+        messages = [result.message() for result in failed]
+        module.fail_json(msg=failure_message(_as_messages(errors, messages), len(results), verb="failed"),
+                         failures=messages, failed_hostings=[result.failure() for result in failed], **outcome)
+    module.exit_json(**outcome)
+
+
+def _as_messages(errors, messages):
+    """The errors as failure_message takes them: each one's message, an outage's left as it is."""
+    return [error if isinstance(error, NotTried) else message for error, message in zip(errors, messages)]
+
+
 def main():
-    module = ovh_module(
-        argument_spec(
-            service_name=dict(type="str", required=True),
+    module = OvhModule(
+        dict(
+            service_name=dict(type="str"),
+            hostings=dict(type="list", elements="dict", options=HOSTING_OPTIONS),
             state=dict(type="str", choices=list(email_state.DESIRED_STATES)),
             report_recipient=dict(type="str"),
             allow_force=dict(type="bool", default=False),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=900),
             wait_sleep=dict(type="int", default=3),
+            concurrency=dict(type="int", default=8),
         ),
+        mutually_exclusive=[("service_name", "hostings")],
+        required_one_of=[("service_name", "hostings")],
         supports_check_mode=True,
     )
     params = module.params
-    service_name = params["service_name"]
-    desired = params["state"]
-    recipient = params["report_recipient"]
-    problems = []
-    name_problem = service_name_problem(service_name)
-    if name_problem:
-        problems.append("service_name: %s" % name_problem)
-    if recipient:
-        problems.append(address_problem(recipient))
-    if params["wait_timeout"] < 0:
-        problems.append("wait_timeout must be 0 or more, got %d" % params["wait_timeout"])
-    if params["wait_sleep"] < 1:
-        problems.append("wait_sleep must be 1 or more, got %d" % params["wait_sleep"])
-    problems = [problem for problem in problems if problem]
-    if problems:
-        module.fail_json(msg="; ".join(problems))
+    wanted = wanted_hostings(params)
+    module.fail_on_problems(problems_of(params, wanted))
+    if not wanted:
+        module.exit_json(changed=False, hostings=[], **({"diff": []} if module._diff else {}))
 
-    api = HostingApi.from_module(module)
-    actions = []
-    written = False
-
-    def wait_until(predicate, expected, current=None):
-        return wait_for_email(api, service_name, predicate, expected, params["wait_timeout"], params["wait_sleep"],
-                              current=current)
-
-    try:
-        current = api.get_email(service_name)
-        if desired and email_state.must_wait_first(current.get("state")):
-            current = wait_until(lambda email: not email_state.must_wait_first(email.get("state")),
-                                 "anything but purging (a purge was in progress)", current=current)
-        plan = email_state.plan(current.get("state"), desired, params["allow_force"]) if desired else None
-        recipient_now = current.get("email") or None
-        recipient_wanted = recipient_now if recipient is None else (recipient or None)
-        recipient_changes = recipient_wanted != recipient_now
-        if plan and plan.action:
-            actions.append(plan.action)
-
-        predicted = dict(current, email=recipient_wanted)
-        if plan:
-            predicted["state"] = plan.predicted
-        after = predicted
-        if not module.check_mode:
-            if recipient_changes:
-                api.set_report_recipient(service_name, recipient_wanted)
-                written = True
-            if plan and plan.action:
-                api.request_action(service_name, plan.action)
-                written = True
-                if params["wait"]:
-                    after = wait_until(lambda email: email_state.satisfies(desired, email.get("state")),
-                                       _EXPECTED[desired])
-    except email_state.TransitionRefused as refusal:
-        module.fail_json(msg="hosting %s: %s" % (service_name, refusal), email=email_facts(service_name, current))
-    except HostingApiError as error:
-        module.fail_json(msg=str(error), changed=written, actions=actions)
-    except WaitTimeout as timeout:
-        module.fail_json(msg=str(timeout), changed=written, actions=actions,
-                         email=email_facts(service_name, timeout.last_email))
-
-    changed = bool(actions) or recipient_changes
-    result = dict(changed=changed, actions=actions, email=email_facts(service_name, after))
-    if module._diff:
-        result["diff"] = dict(
-            before=dict(state=current.get("state"), report_recipient=current.get("email") or None),
-            after=dict(state=after.get("state"), report_recipient=after.get("email") or None),
-        )
-    module.exit_json(**result)
+    results = converge(module.client(), wanted, check_mode=module.check_mode, wait=params["wait"],
+                       wait_timeout=params["wait_timeout"], wait_sleep=params["wait_sleep"],
+                       concurrency=params["concurrency"])
+    if params["hostings"] is None:
+        exit_one(module, results[0])
+    exit_many(module, results)
 
 
 if __name__ == "__main__":

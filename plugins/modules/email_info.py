@@ -195,6 +195,11 @@ unreadable:
           rule the key lacks.
       type: str
       sample: Internal server error
+    summary:
+      description: The whole failure in one line, as in RV(failures).
+      type: str
+      sample: "hosting shop-1.cluster021.hosting.ovh.net: GET /hosting/web/shop-1.cluster021.hosting.ovh.net/email
+        failed (HTTP 500): Internal server error [OVH query id EU.ext-3.6744ff6a.1234.abcd]"
 failures:
   description: One line per hosting that could not be read, naming the hosting, the call, the status, the message
     and OVH's query id.
@@ -206,7 +211,7 @@ failures:
       (HTTP 500): Internal server error [OVH query id EU.ext-3.6744ff6a.1234.abcd]"
 """
 
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec, ovh_module
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import OvhModule
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import (
     bounce_facts,
     email_facts,
@@ -230,23 +235,9 @@ def read_hosting(api, service_name, bounces, volumes):
     return facts
 
 
-def unreadable_entry(service_name, error):
-    """One hosting that could not be read, as the report shows it."""
-    message = error.message
-    if error.not_granted and error.required_access_rule:
-        message = "%s: the consumer key needs the access rule '%s'" % (message, error.required_access_rule)
-    return {
-        "service_name": service_name,
-        "call": "%s %s" % (error.method, error.path) if error.method and error.path else None,
-        "status": error.status,
-        "query_id": error.query_id,
-        "message": message,
-    }
-
-
 def main():
-    module = ovh_module(
-        argument_spec(
+    module = OvhModule(
+        dict(
             service_name=dict(type="str"),
             service_names=dict(type="list", elements="str"),
             bounces=dict(type="int", default=0),
@@ -270,12 +261,12 @@ def main():
         if problems:
             module.fail_json(msg="; ".join(problems))
 
-    api = HostingApi.from_module(module)
+    api = module.client()
     try:
         if names is None:
             names = api.list_hostings()
     except HostingApiError as error:
-        module.fail_json(msg=str(error))
+        module.fail_api(error)
 
     outcomes = gather(
         api, names, lambda client, name: read_hosting(client, name, params["bounces"], params["volumes"]),
@@ -284,12 +275,12 @@ def main():
     hostings = [outcome.value for outcome in outcomes if outcome.ok]
     failed = [outcome for outcome in outcomes if not outcome.ok]
     if failed:
-        failures = [str(outcome.error) for outcome in failed]
-        result = dict(failures=failures, hostings=hostings)
+        errors = [outcome.error for outcome in failed]
+        result = dict(failures=[str(error) for error in errors], hostings=hostings)
         # Keys OVH refuses fail every hosting alike: that is no list of unreadable hostings, and no report to write.
-        if not any(outcome.error.credentials_refused for outcome in failed):
-            result["unreadable"] = [unreadable_entry(outcome.service_name, outcome.error) for outcome in failed]
-        module.fail_json(msg=failure_message(failures, len(outcomes)), **result)
+        if not any(error.credentials_refused for error in errors):
+            result["unreadable"] = [error.fact() for error in errors]
+        module.fail_json(msg=failure_message(errors, len(outcomes)), **result)
     module.exit_json(changed=False, hostings=hostings)
 
 

@@ -93,8 +93,9 @@ hostings:
 
 from fnmatch import fnmatchcase
 
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import HostingApi, argument_spec, ovh_module
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import OvhModule
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.hosting_fields import hosting_facts
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import (
     concurrency_problem,
     failure_message,
@@ -103,20 +104,12 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import (
 
 
 def hosting_details(api, service_name):
-    service = api.get_hosting(service_name)
-    return {
-        "service_name": service_name,
-        "display_name": service.get("displayName"),
-        "offer": service.get("offer"),
-        "cluster": service.get("cluster"),
-        "datacenter": service.get("datacenter"),
-        "state": service.get("state"),
-    }
+    return hosting_facts(service_name, api.get_hosting(service_name))
 
 
 def main():
-    module = ovh_module(
-        argument_spec(
+    module = OvhModule(
+        dict(
             pattern=dict(type="str"),
             details=dict(type="bool", default=False),
             concurrency=dict(type="int", default=8),
@@ -128,20 +121,20 @@ def main():
     if problem:
         module.fail_json(msg=problem)
 
-    api = HostingApi.from_module(module)
+    api = module.client()
     try:
         names = sorted(api.list_hostings())
     except HostingApiError as error:
-        module.fail_json(msg=str(error))
+        module.fail_api(error)
     if params["pattern"] is not None:
         names = [name for name in names if fnmatchcase(name, params["pattern"])]
 
     if not params["details"]:
         module.exit_json(changed=False, hostings=[{"service_name": name} for name in names])
     outcomes = gather(api, names, hosting_details, concurrency=params["concurrency"])
-    failures = [str(outcome.error) for outcome in outcomes if not outcome.ok]
-    if failures:
-        module.fail_json(msg=failure_message(failures, len(outcomes)), failures=failures)
+    errors = [outcome.error for outcome in outcomes if not outcome.ok]
+    if errors:
+        module.fail_json(msg=failure_message(errors, len(outcomes)), failures=[str(error) for error in errors])
     module.exit_json(changed=False, hostings=[outcome.value for outcome in outcomes])
 
 

@@ -266,59 +266,21 @@ def test_invalid_credential_is_explained(rsps, fake_time):
         make_api().list_hostings()
 
 
-# The state change request is never sent again blindly
+# The state change request is sent once; what to do after an ambiguous failure is email_service's
 
 
-def test_post_answered_500_that_did_apply_is_not_sent_again(rsps, fake_time):
-    request = API + "/hosting/web/" + SN + "/email/request"
-    rsps.post(request, status=500, json={"message": "Internal Server Error"})
-    rsps.get(API + "/hosting/web/" + SN + "/email", json=dict(EMAIL, state="ko"))
-    make_api().request_action(SN, "BLOCK")
-    assert call_list(rsps) == [("GET", "/auth/time"), ("POST", "/hosting/web/%s/email/request" % SN),
-                               ("GET", "/hosting/web/%s/email" % SN)]
-    assert body_of(rsps.calls[1]) == {"action": "BLOCK"}
-
-
-def test_post_lost_in_a_connection_reset_is_sent_again_when_still_needed(rsps, fake_time):
-    request = API + "/hosting/web/" + SN + "/email/request"
-    rsps.post(request, body=requests.ConnectionError("reset"))
-    rsps.get(API + "/hosting/web/" + SN + "/email", json=dict(EMAIL, state="spam"))
-    rsps.post(request, json="done")
-    assert make_api().request_action(SN, "PURGE") == "done"
-    assert call_list(rsps)[1:] == [("POST", "/hosting/web/%s/email/request" % SN),
-                                   ("GET", "/hosting/web/%s/email" % SN),
-                                   ("POST", "/hosting/web/%s/email/request" % SN)]
-
-
-def test_purge_in_progress_after_an_ambiguous_post_counts_as_applied(rsps, fake_time):
-    rsps.post(API + "/hosting/web/" + SN + "/email/request", body=requests.Timeout("read timed out"))
-    rsps.get(API + "/hosting/web/" + SN + "/email", json=dict(EMAIL, state="purging"))
-    make_api().request_action(SN, "PURGE")
-    assert [c[0] for c in call_list(rsps)] == ["GET", "POST", "GET"]
-
-
-def test_conflict_on_the_second_post_means_the_first_is_pending(rsps, fake_time):
-    request = API + "/hosting/web/" + SN + "/email/request"
-    rsps.post(request, status=502, body="<html>Bad Gateway</html>", content_type="text/html")
-    rsps.get(API + "/hosting/web/" + SN + "/email", json=dict(EMAIL, state="ok"))
-    rsps.post(request, status=409, json={"message": "An action is already pending"})
-    make_api().request_action(SN, "BLOCK")
-    assert [c[0] for c in call_list(rsps)] == ["GET", "POST", "GET", "POST"]
+def test_ambiguous_post_is_not_sent_again_by_the_client(rsps, fake_time):
+    rsps.post(API + "/hosting/web/" + SN + "/email/request", status=500, json={"message": "oops"})
+    with pytest.raises(HostingApiError) as error:
+        make_api().request_action(SN, "BLOCK")
+    assert error.value.ambiguous and error.value.status == 500
+    assert [c[0] for c in call_list(rsps)] == ["GET", "POST"]
 
 
 def test_conflict_on_the_first_post_is_an_error(rsps, fake_time):
     rsps.post(API + "/hosting/web/" + SN + "/email/request", status=409, json={"message": "pending"})
     with pytest.raises(HostingApiError, match="HTTP 409"):
         make_api().request_action(SN, "BLOCK")
-
-
-def test_ambiguous_post_then_a_state_the_action_does_not_apply_to(rsps, fake_time):
-    rsps.post(API + "/hosting/web/" + SN + "/email/request", status=500, json={"message": "oops"})
-    rsps.get(API + "/hosting/web/" + SN + "/email", json=dict(EMAIL, state="spam"))
-    with pytest.raises(HostingApiError) as error:
-        make_api().request_action(SN, "UNBLOCK")
-    assert "the state is now 'spam', from which UNBLOCK does not apply, so it is not sent again" in str(error.value)
-    assert [c[0] for c in call_list(rsps)] == ["GET", "POST", "GET"]
 
 
 def test_post_rejected_with_429_is_sent_again(rsps, fake_time):
@@ -328,39 +290,6 @@ def test_post_rejected_with_429_is_sent_again(rsps, fake_time):
     make_api().request_action(SN, "UNBLOCK")
     assert [c[0] for c in call_list(rsps)] == ["GET", "POST", "POST"]
     assert fake_time.sleeps == [1.0]
-
-
-def test_ambiguous_post_gives_up_after_the_retries(rsps, fake_time):
-    request = API + "/hosting/web/" + SN + "/email/request"
-    email = API + "/hosting/web/" + SN + "/email"
-    for dummy in range(2):
-        rsps.post(request, status=500, json={"message": "oops"})
-        rsps.get(email, json=EMAIL)
-    rsps.post(request, status=500, json={"message": "oops"})
-    with pytest.raises(HostingApiError) as error:
-        make_api(retries=2).request_action(SN, "BLOCK")
-    assert "failed (HTTP 500): oops (the request may or may not have been applied); no retry is left (retries: 2)" \
-        in str(error.value)
-    # the last read tells an action that took effect from one that did not
-    assert [c[0] for c in call_list(rsps)] == ["GET", "POST", "GET", "POST", "GET", "POST", "GET"]
-
-
-@pytest.mark.parametrize("state, done", [("ko", True), ("ok", False), (None, False)])
-def test_without_retries_an_ambiguous_post_is_read_back_once(rsps, fake_time, state, done):
-    """retries: 0 sends nothing again, but one read still tells a block that took effect at once."""
-    rsps.post(API + "/hosting/web/" + SN + "/email/request", status=503, json={"message": "busy"})
-    if state is None:  # the read fails too: the error still says the request may have been applied
-        rsps.get(API + "/hosting/web/" + SN + "/email", body=requests.ConnectionError("reset"))
-    else:
-        rsps.get(API + "/hosting/web/" + SN + "/email", json=dict(EMAIL, state=state))
-    if done:
-        assert make_api(retries=0).request_action(SN, "BLOCK") is None
-    else:
-        with pytest.raises(HostingApiError) as error:
-            make_api(retries=0).request_action(SN, "BLOCK")
-        assert ("POST /hosting/web/%s/email/request failed (HTTP 503): busy (the request may or may not have been "
-                "applied); no retry is left (retries: 0), so it is not sent again" % SN) in str(error.value)
-    assert [c[0] for c in call_list(rsps)] == ["GET", "POST", "GET"]
 
 
 # Reads

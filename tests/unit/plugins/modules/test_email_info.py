@@ -135,6 +135,7 @@ def test_unreadable_hostings_are_returned_beside_those_read(api, run_module, fak
     assert call_list(api) == [AUTH_TIME, ("GET", "/hosting/web")] + reads
     assert len(fake_time.sleeps) == 2  # the two retries of the 500; a 404 is not retried
     assert result["hostings"] == [facts(0), facts(3)]
+    assert [entry.pop("summary") for entry in result["unreadable"]] == result["failures"]
     assert result["unreadable"] == [
         {"service_name": broken, "call": "GET /hosting/web/%s/email" % broken, "status": 500, "query_id": "EU.q500",
          "message": "Internal server error"},
@@ -155,6 +156,7 @@ def test_unreadable_names_the_access_rule_a_key_lacks(api, run_module):
     assert call_list(api) == [AUTH_TIME, ("GET", "/hosting/web/%s/email" % name),
                               ("GET", "/hosting/web/%s/email/volumes" % name)]
     assert result["hostings"] == []
+    assert result["unreadable"][0].pop("summary") == result["failures"][0]
     assert result["unreadable"] == [{
         "service_name": name, "call": "GET /hosting/web/%s/email/volumes" % name, "status": 403, "query_id": None,
         "message": "This call has not been granted: the consumer key needs the access rule "

@@ -1,0 +1,19 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""OVH hosting objects (``GET /hosting/web/{sn}``) to snake_case facts: the one shape that ``hosting_info`` returns
+and the ``hostings`` inventory puts in ``ovh_hosting``."""
+
+from __future__ import annotations
+
+
+def hosting_facts(service_name: str, service: dict) -> dict:
+    """The facts of a ``hosting.web.Service`` object."""
+    return {
+        "service_name": service_name,
+        "display_name": service.get("displayName"),
+        "offer": service.get("offer"),
+        "cluster": service.get("cluster"),
+        "datacenter": service.get("datacenter"),
+        "state": service.get("state"),
+    }

@@ -77,6 +77,9 @@ notes:
     C(1)) and enable the cache, see the collection's C(docs/scale.md).
   - Hosts get C(ansible_python_interpreter) set to the controller's Python (the one running this plugin, which has
     the C(ovh) client), because they are not the implicit C(localhost).
+  - A source that fails (a bad option, the API unreachable) adds C(SOURCE: ERROR) to the variable
+    C(ovh_inventory_failures) of the group C(all), besides Ansible's warning; the collection's playbooks stop
+    on it rather than widen the run to every hosting the credentials reach.
   - A hosting whose e-mail state cannot be read (after the client's retries) is still a host, in the group
     C(email_unknown), with C(ovh_email) null and a warning naming the error.
 seealso:
@@ -124,6 +127,8 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import c
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.hosting_fields import hosting_facts
 
 CONFIG_SUFFIXES = (".ovh_hostings.yml", ".ovh_hostings.yaml")
+# A variable of the group "all": every source of this plugin that failed, with why.
+FAILURES_VAR = "ovh_inventory_failures"
 # Bumped when the cached layout changes, so an old cache is a miss rather than a crash.
 CACHE_FORMAT = 2
 
@@ -146,6 +151,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return super().verify_file(path) and path.endswith(CONFIG_SUFFIXES)
 
     def parse(self, inventory, loader, path, cache=True):
+        try:
+            self._parse(inventory, loader, path, cache)
+        except Exception as error:
+            # Ansible only warns about a source that fails and goes on with the others, or with none: a playbook
+            # would then widen to every hosting the credentials reach. The playbooks stop on this variable.
+            if inventory.groups.get("all") is not None:
+                errors = list(inventory.groups["all"].get_vars().get(FAILURES_VAR) or [])
+                errors.append("%s: %s" % (path, " ".join(str(error).split())))
+                inventory.set_variable("all", FAILURES_VAR, errors)
+            raise
+
+    def _parse(self, inventory, loader, path, cache):
         super().parse(inventory, loader, path)
         try:
             self._read_config_data(path)

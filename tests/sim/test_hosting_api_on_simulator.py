@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from ovhsim.bounces import CATALOG
 from ovhsim.testing import running_simulator
@@ -11,6 +13,7 @@ from ovhsim.testing import running_simulator
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils import email_state
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import bounce_category, email_facts
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_service import Wanted, converge
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import gather
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.waiter import wait_for_email
@@ -91,8 +94,8 @@ def test_post_applied_then_answered_5xx_is_applied_once(fresh, action_delay):
     fresh.admin("POST", "/_sim/faults", {"route": "/hosting/web/*/email/request", "method": "POST",
                                          "apply_then_fail_rate": 1.0})
     api = api_for(fresh, sleep=no_sleep)
-    api.request_action(SN, "BLOCK")
-    wait_for_email(api, SN, lambda e: e["state"] == "ko", "ko", timeout=30, interval=0.1)
+    [result] = converge(api, [Wanted(SN, state="blocked")], wait_timeout=30, sleep=lambda seconds: time.sleep(0.1))
+    assert result.ok and result.after["state"] == "ko", result.message()
     posts = [(entry["status"], entry["applied"]) for entry in fresh.admin("GET", "/_sim/requests")
              if entry["method"] == "POST"]
     if action_delay == 0:

@@ -9,6 +9,7 @@ import pytest
 import responses
 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_service import Wanted, converge
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
 
 API = "https://eu.api.ovh.com/1.0"
@@ -25,24 +26,29 @@ def email(state):
 def api():
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         mock.get(API + "/auth/time", json=1764000000)
+        mock.get(EMAIL, json=email("ok"))  # the read that decides BLOCK
         mock.post(EMAIL + "/request", json={"class": "Server::ServiceUnavailable", "message": "retry"}, status=503)
         mock.get(EMAIL, json=email("ok"))  # the re-read: the first request still pending
         mock.post(EMAIL + "/request", json=REFUSED, status=403)  # ...and applied just before the second one
         yield mock
 
 
-def client():
-    return HostingApi(endpoint="ovh-eu", application_key="ak", application_secret="as", consumer_key="ck",
-                      sleep=lambda _seconds: None)
+def block():
+    api = HostingApi(endpoint="ovh-eu", application_key="ak", application_secret="as", consumer_key="ck",
+                     sleep=lambda _seconds: None)
+    [result] = converge(api, [Wanted(SN, state="blocked")], wait=False, sleep=lambda _seconds: None)
+    return result
 
 
 def test_a_refusal_after_the_first_request_took_effect_is_success(api):
     api.get(EMAIL, json=email("ko"))
-    assert client().request_action(SN, "BLOCK") is None
-    assert [call.request.method for call in api.calls] == ["GET", "POST", "GET", "POST", "GET"]
+    result = block()
+    assert result.ok and result.changed, result.message()
+    assert [call.request.method for call in api.calls] == ["GET", "GET", "POST", "GET", "POST", "GET"]
 
 
 def test_a_refusal_when_nothing_took_effect_is_the_error(api):
     api.get(EMAIL, json=email("ok"))
-    with pytest.raises(HostingApiError, match=r"failed \(HTTP 403\): E-mails are already stopped"):
-        client().request_action(SN, "BLOCK")
+    result = block()
+    assert isinstance(result.error, HostingApiError)
+    assert "failed (HTTP 403): E-mails are already stopped" in result.message()

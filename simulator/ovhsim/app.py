@@ -10,8 +10,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sys
 import threading
 import time
+import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs
@@ -146,7 +148,17 @@ class Simulator:
         return _error(error, self.new_query_id())
 
     def handle(self, req: Request) -> Response:
+        """One request, answered with JSON whatever happens: a bug in the simulator is a 500 whose query id is
+        the one in the request log."""
         query_id = self.new_query_id()
+        try:
+            return self._route(req, query_id)
+        except Exception:  # noqa: BLE001 - the answer says so, the traceback goes to stderr
+            traceback.print_exc(file=sys.stderr)
+            return _error(ApiError(500, "ovhsim internal error", error_class="Server::InternalServerError"),
+                          query_id)
+
+    def _route(self, req: Request, query_id: str) -> Response:
         path, _separator, query = req.target.partition("?")
         req.query = parse_qs(query, keep_blank_values=True) if query else {}
         if path.startswith("/1.0/") or path == "/1.0":

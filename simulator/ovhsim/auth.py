@@ -20,6 +20,7 @@ TIMESTAMP_SKEW = 300
 FULL_RIGHTS = [{"method": method, "path": "/*"} for method in ("GET", "POST", "PUT", "DELETE")]
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 _ALPHABET = string.ascii_letters + string.digits
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def signature(application_secret: str, consumer_key: str, method: str, url: str, body: str, timestamp: str) -> str:
@@ -138,11 +139,12 @@ class KeyRing:
         if credential is None or credential.revoked or credential.application_key != application["application_key"]:
             raise ApiError(403, "This credential is not valid", error_code="INVALID_CREDENTIAL")
         timestamp = headers.get("X-Ovh-Timestamp") or ""
-        if not timestamp.isdigit() or abs(int(timestamp) - real_now) > TIMESTAMP_SKEW:
-            raise ApiError(400, "Invalid timestamp")
+        # ASCII digits only, and few of them: str.isdigit() takes "²", and int() refuses 5,000 digits
+        if not _TIMESTAMP.fullmatch(timestamp) or abs(int(timestamp) - real_now) > TIMESTAMP_SKEW:
+            raise ApiError(400, "Invalid timestamp", error_code="INVALID_TIMESTAMP")
         expected = signature(application["application_secret"], consumer_key, method, url, body, timestamp)
-        if not hmac.compare_digest(expected, headers.get("X-Ovh-Signature") or ""):
-            raise ApiError(400, "Invalid signature")
+        if not hmac.compare_digest(expected.encode(), (headers.get("X-Ovh-Signature") or "").encode()):
+            raise ApiError(400, "Invalid signature", error_code="INVALID_SIGNATURE")
         if not credential.allows(method, path):
             raise ApiError(403, "This call has not been granted", error_code="NOT_GRANTED_CALL")
         return credential

@@ -62,6 +62,7 @@ class Hosting:
     window: list = field(default_factory=list)         # [[hour, delivered, bounced]] for the bounce ratio
     pending: dict | None = None                        # {action, due, task_id, target}
     tasks: list = field(default_factory=list)
+    display_name: str | None = None                    # set by PUT /hosting/web/{sn}; None: the name's label
 
     @property
     def hourly_quota(self) -> int:
@@ -135,7 +136,7 @@ class Hosting:
                              "ipv6": f"2001:41d0:1:1b00:213:186:33:{ip_suffix}"}],
             "datacenter": "gra3",
             "defaultAttachedDomain": self.service_name,
-            "displayName": label,
+            "displayName": label if self.display_name is None else self.display_name,
             "filer": f"{digest % 90 + 10}",
             "hasCdn": False,
             "hasHostedSsl": False,

@@ -284,6 +284,11 @@ class MailModel:
         self.get(service_name).email = email
         self.dirty.add(service_name)
 
+    def set_display_name(self, service_name: str, name: str | None) -> None:
+        self.sync()
+        self.get(service_name).display_name = name
+        self.dirty.add(service_name)
+
     # --- fleet --------------------------------------------------------------------------------------------------
 
     def get(self, service_name: str) -> Hosting:

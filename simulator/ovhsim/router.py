@@ -43,5 +43,6 @@ class Router:
                     return route, {name: unquote(value) for name, value in found.groupdict().items()}
                 allowed.append(route)
         if allowed:
-            raise ApiError(405, f"Received not described method '{method}' on path '{allowed[0].template}'")
+            raise ApiError(405, f"Received not described method '{method}' on path '{allowed[0].template}'",
+                           headers={"Allow": ", ".join(sorted({route.method for route in allowed}))})
         raise ApiError(404, self.not_found_message)

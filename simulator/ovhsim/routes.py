@@ -15,11 +15,27 @@ API = Router("/1.0", "Got an invalid (or empty) URL")
 EMAIL_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 EMAIL_FIELDS = ("bounce", "email", "maxPerDay", "sent", "sentToday", "state")
 TASK_STATUSES = ("cancelled", "doing", "done", "init", "todo")
+MAX_ADDRESS = 254           # RFC 5321's limit on a forward path, less the angle brackets
+MAX_DISPLAY_NAME = 255
+SERVICE_FIELDS_WRITABLE = ("displayName",)
+# OVH's ``long``: ASCII digits with an optional minus sign, nothing Python's int() also takes ("+5", " 5",
+# "1_0", Arabic-Indic or fullwidth digits), within 64 bits.
+LONG = re.compile(r"-?[0-9]{1,19}")
+LONG_RANGE = range(-(1 << 63), 1 << 63)
 
 
 def valid_recipient(value) -> bool:
     """A report recipient: an e-mail address, or None for none."""
-    return value is None or (isinstance(value, str) and EMAIL_ADDRESS.match(value) is not None)
+    return value is None or (isinstance(value, str) and len(value) <= MAX_ADDRESS
+                             and len(value.partition("@")[0]) <= 64 and EMAIL_ADDRESS.match(value) is not None)
+
+
+def parse_long(text: str) -> int | None:
+    """``text`` as OVH's ``long``, or None if it is not one."""
+    if not LONG.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value in LONG_RANGE else None
 
 
 # --- /auth ----------------------------------------------------------------------------------------------------
@@ -68,6 +84,28 @@ def get_hosting(sim, req, serviceName):
     return sim.model.get(serviceName).service_object()
 
 
+@API.route("PUT", "/hosting/web/{serviceName}")
+def put_hosting(sim, req, serviceName):
+    """hosting.web.Service: only ``displayName`` is writable (null gives the default back); other fields may be
+    sent back unchanged, as for PUT /email."""
+    hosting = sim.model.get(serviceName)
+    body = _object(req.json)
+    current = hosting.service_object()
+    unknown = sorted(set(body) - set(current))
+    if unknown:
+        raise bad_request(f"Unknown field(s) for hosting.web.Service: {', '.join(unknown)}")
+    read_only = sorted(name for name in body if name not in SERVICE_FIELDS_WRITABLE and body[name] != current[name])
+    if read_only:
+        raise bad_request(f"Read-only field(s) cannot be changed: {', '.join(read_only)}")
+    if "displayName" in body:
+        name = body["displayName"]
+        if name is not None and (not isinstance(name, str) or len(name) > MAX_DISPLAY_NAME):
+            raise bad_request(f"[displayName] Given data ({name!r}) is not a string of at most "
+                              f"{MAX_DISPLAY_NAME} characters")
+        sim.model.set_display_name(serviceName, name)
+    return None
+
+
 @API.route("GET", "/hosting/web/{serviceName}/email")
 def get_email(sim, req, serviceName):
     return sim.model.get(serviceName).email_object()
@@ -99,10 +137,9 @@ def get_bounces(sim, req, serviceName):
     values = req.query.get("limit")
     if not values or values[-1] == "":
         raise bad_request("[limit] Missing parameter(s): limit")
-    try:
-        limit = int(values[-1])
-    except ValueError:
-        raise bad_request(f"[limit] Given data ({values[-1]}) is not valid for type long") from None
+    limit = parse_long(values[-1])
+    if limit is None:
+        raise bad_request(f"[limit] Given data ({values[-1][:64]}) is not valid for type long")
     if not 1 <= limit <= 100:
         raise bad_request(f"[limit] Given data ({limit}) must be between 1 and 100")
     return _listing(sim, hosting.bounce_objects(limit))
@@ -143,12 +180,11 @@ def list_tasks(sim, req, serviceName):
 @API.route("GET", "/hosting/web/{serviceName}/tasks/{id}")
 def get_task(sim, req, serviceName, id):  # noqa: A002 - OVH's parameter name
     hosting = sim.model.get(serviceName)
-    if not id.isdigit():
-        raise bad_request(f"[id] Given data ({id}) is not valid for type long")
+    task_id = parse_long(id)  # at OVH a malformed or negative id is a missing object, not a bad request
     for task in hosting.tasks:
-        if task["id"] == int(id):
+        if task["id"] == task_id:
             return task
-    raise not_found("The requested object (id = %s) does not exist" % id)
+    raise not_found("The requested object (id = %s) does not exist" % id[:64])
 
 
 @API.route("GET", "/hosting/web/{serviceName}/abuseState")

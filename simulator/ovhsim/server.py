@@ -12,8 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .app import Request, Response, Simulator
 from .errors import ApiError
-
-MAX_BODY = 1 << 20
+from .wire import WireError, read_body
 
 
 class SimulatorHandler(BaseHTTPRequestHandler):
@@ -22,21 +21,45 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     sys_version = ""
     disable_nagle_algorithm = True
 
+    def handle_one_request(self) -> None:
+        """The base class's loop, except that every method reaches the router (an unknown one is a JSON 405 or
+        404, never Python's HTML 501 page)."""
+        self.command = None
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+            if len(self.raw_requestline) > 65536:
+                self.requestline = self.request_version = self.command = ""
+                self.send_error(414)
+                return
+            if not self.raw_requestline:
+                self.close_connection = True
+                return
+            if not self.parse_request():  # it answered through send_error
+                return
+            self._handle()
+            self.wfile.flush()
+        except TimeoutError:
+            self.close_connection = True
+
+    def send_error(self, code, message=None, explain=None) -> None:
+        """Errors of the request line and headers (400, 414, 431, 505...): JSON with a query id, then close."""
+        self.close_connection = True
+        phrase = self.responses.get(code, ("Bad Request",))[0]
+        self._write(self.server.simulator.error_response(ApiError(int(code), message or phrase)))
+
     def _handle(self) -> None:
         try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            length = -1
-        if not 0 <= length <= MAX_BODY:
+            raw = read_body(self.headers, self.rfile)
+        except WireError as error:
             self.close_connection = True
-            self._write(self.server.simulator.error_response(ApiError(400, "Invalid or too large Content-Length")))
+            self._write(self.server.simulator.error_response(ApiError(error.status, error.message)))
             return
-        body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+        body = raw.decode("utf-8", "replace")
         host = self.headers.get("Host") or "%s:%s" % self.server.server_address[:2]
         request = Request(self.command, self.path, self.headers, body, host)
         try:
             response = self.server.simulator.handle(request)
-        except Exception:  # a bug in the simulator: say so in the answer and on stderr, keep serving
+        except Exception:  # a bug outside the API's own guard: say so in the answer and on stderr, keep serving
             traceback.print_exc(file=sys.stderr)
             response = self.server.simulator.error_response(
                 ApiError(500, "ovhsim internal error", error_class="Server::InternalServerError"))
@@ -63,8 +86,6 @@ class SimulatorHandler(BaseHTTPRequestHandler):
             self.connection.close()
         except OSError:
             pass
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         pass

@@ -69,7 +69,8 @@ def test_a_request_changed_after_signing_is_an_invalid_signature(sim, client, ho
     answer = requests.put(f"{sim.url}/hosting/web/{name}/email", data='{"email":"b@example.com"}',
                           headers=signed, timeout=5)
     assert answer.status_code == 400
-    assert answer.json() == {"class": "Client::BadRequest", "message": "Invalid signature"}
+    assert answer.json() == {"class": "Client::BadRequest", "message": "Invalid signature",
+                             "errorCode": "INVALID_SIGNATURE", "httpCode": "400 Bad Request"}
     assert client.get(f"/hosting/web/{name}/email")["email"] is None
 
 

@@ -233,9 +233,9 @@ def test_an_oversized_body_is_refused_before_reading_it(sim):
         connection.sendall(b"PUT /1.0/hosting/web/a/email HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n")
         answer = connection.makefile("rb").read()
     head, body = answer.split(b"\r\n\r\n", 1)
-    assert head.startswith(b"HTTP/1.1 400 ")
+    assert head.startswith(b"HTTP/1.1 413 ")
     assert b"\r\nX-Ovh-QueryID: " in head
-    assert json.loads(body) == {"class": "Client::BadRequest", "message": "Invalid or too large Content-Length"}
+    assert json.loads(body)["message"] == "Request body too large: at most 1048576 bytes"
 
 
 def test_a_bug_in_the_simulator_answers_500_with_a_query_id(sim, monkeypatch):

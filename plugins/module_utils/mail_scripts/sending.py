@@ -34,11 +34,12 @@ _API_NAMES = {
 
 
 class MailCall(object):
-    __slots__ = ("line", "api")
+    __slots__ = ("line", "api", "offset")
 
-    def __init__(self, line, api):
+    def __init__(self, line, api, offset=0):
         self.line = line
         self.api = api
+        self.offset = offset
 
 
 def mail_calls(source):
@@ -59,7 +60,7 @@ def mail_calls(source):
         sites = sites or [match.start() for match in _SEND_CALL.finditer(code)] or [symfony.start()]
         calls.extend((offset, "Symfony Mailer") for offset in sites)
     calls.sort()
-    return [MailCall(source.line_of(offset), api) for offset, api in calls]
+    return [MailCall(source.line_of(offset), api, offset) for offset, api in calls]
 
 
 def _phpmailer_names(code):

@@ -18,6 +18,7 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts i
     findings,
     forms,
     includes,
+    javascript,
     php_lint,
     php_source,
     sending,
@@ -81,6 +82,7 @@ class _Audit(object):
         self.closures = {}     # relative -> the files it includes, transitively (see _closure)
         self.verifications = {}  # (entry, handler) -> what _verification found
         self.unreadable = []
+        self.js_texts = {}       # relative -> text of the JavaScript files pages load
         self.constants = None    # constant -> where it is defined (see _constant)
         self.evidence = {}       # relative -> (file, MailCall): the mail call that makes it send
         self.runs_mail = set()   # files whose top level sends: requesting (or including) them sends
@@ -105,13 +107,15 @@ class _Audit(object):
             "guard_scripts": guard_scripts,
             "unguarded_forms": unguarded,
             "forms": form_records,
-            "files_scanned": len(files),
+            "files_scanned": len(files) - self.js_unread(),
             "skipped": sorted(skipped + self.unreadable, key=lambda item: item["file"]),
             "php_lint": lint_ran,
         }
 
     # reading -------------------------------------------------------------------------------------------
     def _read(self, walked):
+        if walked.kind == walker.JS:
+            return
         try:
             with open(walked.path, "rb") as handle:
                 text = handle.read().decode("utf-8", "replace")
@@ -119,6 +123,8 @@ class _Audit(object):
             self.unreadable.append({"file": walked.relative, "reason": "unreadable: %s" % error.strerror})
             return
         relative = walked.relative
+        if walked.kind == walker.JS:
+            return  # read when a page with a form loads it (_javascript)
         if walked.kind == walker.ENV:
             self.findings.extend(smtp.env_findings(relative, text))
         elif walked.kind == walker.USER_INI:
@@ -143,6 +149,26 @@ class _Audit(object):
                 if relative not in self.hooks[action]:
                     self.hooks[action].append(relative)
         return script
+
+    def js_unread(self):
+        return sum(1 for kind in self.kinds.values() if kind == walker.JS) - len(self.js_texts)
+
+    def _javascript(self, relative, markup):
+        """The texts of the scripts the page ``relative`` loads from the root, read once each."""
+        texts = []
+        known = self.kinds
+        for src in javascript.loaded_scripts(markup):
+            kind, target = forms.resolve(relative, src, known)
+            if kind != forms.FILE or known.get(target) != walker.JS:
+                continue
+            if target not in self.js_texts:
+                try:
+                    with open(self.paths[target], "rb") as handle:
+                        self.js_texts[target] = handle.read().decode("utf-8", "replace")
+                except (IOError, OSError):
+                    self.js_texts[target] = ""
+            texts.append(self.js_texts[target])
+        return texts
 
     def _script(self, relative):
         """The parsed PHP file at ``relative`` (parsed now if only its text was kept), or None."""
@@ -380,9 +406,16 @@ class _Audit(object):
             script = self.scripts[relative]
             if "<form" not in script.source.markup.lower():
                 continue
-            page_widget = captcha.page_widget(script.source.markup)
+            scripts = self._javascript(relative, script.source.markup)
+            page_widget = captcha.page_widget(script.source.markup, scripts)
+            js_handlers = []
+            for text in [script.source.markup] + scripts:
+                for url in javascript.handler_urls(text):
+                    kind, target = forms.resolve(relative, url, known)
+                    if kind == forms.FILE and self.kinds.get(target) == walker.PHP and target not in js_handlers:
+                        js_handlers.append(target)
             for form in forms.forms_in(script.source.markup):
-                records.append(self._form(relative, script, form, page_widget, known, missing_check))
+                records.append(self._form(relative, script, form, page_widget, known, missing_check, js_handlers))
         for handler in sorted(missing_check):
             evidence_file, call = missing_check[handler]
             where = "" if evidence_file == handler else " (in %s, line %d)" % (evidence_file, call.line)
@@ -395,7 +428,7 @@ class _Audit(object):
             ))
         return records
 
-    def _form(self, relative, script, form, page_widget, known, missing_check):
+    def _form(self, relative, script, form, page_widget, known, missing_check, js_handlers=()):
         source = script.source
         line = source.line_of(form.offset)
         kind, target = forms.resolve(relative, form.action, known)
@@ -406,6 +439,10 @@ class _Audit(object):
             handlers = [entry]
         else:
             handlers = []
+        # A form that posts to its own page, or nowhere, may be sent by the page's JavaScript instead.
+        javascript_sent = kind == forms.SELF or (form.action or "").strip().lower().startswith("javascript:")
+        if javascript_sent:
+            handlers += [handler for handler in js_handlers if handler not in handlers]
         evidence = None
         handler = None
         for candidate in handlers:
@@ -414,11 +451,13 @@ class _Audit(object):
             if evidence:
                 handler = candidate
                 break
+        if handler is not None and handler != entry and kind != forms.WORDPRESS:
+            kind, target, entry = forms.JAVASCRIPT, handler, handler
         widget = captcha.widget_in(form.body) or page_widget
         record = {
             "file": relative,
             "line": line,
-            "method": form.method,
+            "method": "post" if kind == forms.JAVASCRIPT else form.method,
             "action": self._original_action(source, form),
             "posts_to": target if kind != forms.WORDPRESS else "%s (action %s)" % (target, form.wordpress_action),
             "resolution": kind,
@@ -443,7 +482,7 @@ class _Audit(object):
         self.findings.append(findings.finding(
             findings.FORM_SENDS_MAIL, relative, line,
             "this form (%s) posts to %s, which sends mail with %s (%s line %d): %s"
-            % (form.method.upper(), record["posts_to"], call.api, evidence_file, call.line, status),
+            % (record["method"].upper(), record["posts_to"], call.api, evidence_file, call.line, status),
             handler=handler,
         ))
         if not widget:

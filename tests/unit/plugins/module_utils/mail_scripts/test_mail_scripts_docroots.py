@@ -252,3 +252,19 @@ def test_a_hooked_wordpress_form_is_one_the_guard_cannot_stand_in_front_of():
     assert result["guard_scripts"] == []
     assert [(form["file"], form["line"], form["entry"]) for form in result["unguarded_forms"]] == [
         ("wp-content/plugins/acme-contact/acme-contact.php", 20, "wp-admin/admin-post.php")]
+
+
+def test_a_form_sent_by_fetch_with_recaptcha_v3_is_protected():
+    result = run_audit(str(DOCROOTS / "js_fetch_form"))
+    form = result["forms"][0]
+    assert (form["resolution"], form["handler"], form["captcha"], form["verified_by"]) == (
+        "javascript", "api/quote.php", "recaptcha", "recaptcha")
+    assert result["summary"]["form_missing_captcha"] == 0 and result["guard_scripts"] == ["api/quote.php"]
+
+
+def test_a_form_sent_by_ajax_through_a_wrapper_function_is_found():
+    result = run_audit(str(DOCROOTS / "js_xhr_no_captcha"))
+    assert ("contact.html", 5, "form_missing_captcha") in triples(result)
+    assert result["mail_scripts"] == ["functions.php", "send_contact.php"]
+    # search.php includes functions.php but calls only site_title(): it sends nothing.
+    assert result["guard_scripts"] == ["send_contact.php"]

@@ -523,6 +523,11 @@ class _Audit(object):
         errors = php_lint.parse_all(self.php, sorted(relatives_of),
                                     compile_also=sorted(set(self.paths[relative] for relative in important)))
         for path, (line, message) in errors.items():
+            try:
+                with open(path, "rb") as handle:
+                    message = php_lint.safe_message(handle.read().decode("utf-8", "replace"), line, message)
+            except (IOError, OSError):
+                message = php_lint.WITHHELD
             for relative in relatives_of[path]:
                 self.findings.append(php_lint.syntax_findings(relative, line, message))
         return True

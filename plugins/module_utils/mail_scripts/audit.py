@@ -293,7 +293,7 @@ class _Audit(object):
             found = re.compile("|".join(re.escape(word) for word in sorted(words)), re.IGNORECASE)
             candidates = [relative for relative, text in self.texts.items() if found.search(text)]
             candidates += [relative for relative, script in self.scripts.items()
-                           if script.is_php and found.search(script.source.code)]
+                           if script.is_php and found.search(script.source.text)]
             new_symbols = []
             class_pattern = symbols.name_pattern(set(name for kind, name in self.sending_units if kind == "class"))
             function_pattern = symbols.name_pattern(functions)

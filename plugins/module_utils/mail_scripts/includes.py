@@ -107,7 +107,8 @@ def resolve(relative, base, path):
     for folder in bases:
         target = posixpath.normpath(posixpath.join(folder, path.lstrip("/")))
         if not target.startswith(".."):
-            found.append(target)
+            # A folder constant ('app/') is concatenated to what follows: keep its slash.
+            found.append(target + "/" if path.endswith("/") and target != "." else "" if target == "." else target)
     return found
 
 

@@ -42,17 +42,26 @@ _ADVICE = ("OVH asks scripts on a web hosting not to send through an SMTP server
 def php_findings(relative, source):
     code = source.code
     hits = []
-    for match in _IS_SMTP.finditer(code):
-        hits.append((match.start(), "PHPMailer isSMTP()"))
-    if _PHPMAILER_REFERENCE.search(code):
-        scopes = None
-        for match in _PHPMAILER_PROPERTY.finditer(code):
-            # A library's method that copies settings handed to it (->Host = $config['host']) holds none.
-            if not _LITERAL_VALUE.match(code, match.end()):
-                scopes = scopes if scopes is not None else symbols.units(code)
-                starts = [scope.start for scope in scopes]
-                if symbols.unit_at(scopes, starts, match.start()) is not None:
-                    continue
+    scopes = []
+
+    def in_unit(offset):
+        return symbols.unit_at(scopes[0], scopes[1], offset) is not None
+
+    is_smtp = list(_IS_SMTP.finditer(code))
+    phpmailer = _PHPMAILER_REFERENCE.search(code)
+    properties = list(_PHPMAILER_PROPERTY.finditer(code)) if phpmailer else []
+    if is_smtp or properties:
+        units = symbols.units(code)
+        scopes[:] = [units, [scope.start for scope in units]]
+    # A library's method that copies settings handed to it (->Host = $config['host']) holds none; its
+    # isSMTP() in a method counts only beside a setting written in the file.
+    applied = [match for match in properties if not _LITERAL_VALUE.match(code, match.end()) and in_unit(match.start())]
+    written = [match for match in properties if match not in applied]
+    for match in is_smtp:
+        if written or not in_unit(match.start()):
+            hits.append((match.start(), "PHPMailer isSMTP()"))
+    if phpmailer:
+        for match in written:
             hits.append((match.start(), "PHPMailer %s" % match.group(1)))
         for match in _MAILER_PROPERTY.finditer(code):
             value = source.string_at(match.end())

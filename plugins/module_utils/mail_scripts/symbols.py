@@ -90,9 +90,16 @@ def class_uses(code, pattern):
     ``extends X``, ``instanceof X``."""
     for match in pattern.finditer(code):
         before = code[max(0, match.start() - 80):match.start()]
-        if _CLASS_CONTEXT_BEFORE.search(before) or _STATIC_AFTER.match(code, match.end()):
-            if not before.rstrip().endswith(("->", "function")):
-                yield match.start(), match.group(1).lower()
+        context = _CLASS_CONTEXT_BEFORE.search(before)
+        if context or _STATIC_AFTER.match(code, match.end()):
+            if before.rstrip().endswith(("->", "function")):
+                continue
+            offset = match.start()
+            if context and not context.group().lstrip().lower().startswith(("new", "instanceof")):
+                # "class A extends B {": the class declared is what uses B.
+                body = code.find("{", match.end())
+                offset = body if body >= 0 else offset
+            yield offset, match.group(1).lower()
 
 
 def function_calls(code, pattern):

@@ -289,11 +289,19 @@ class _Audit(object):
             classes = set(name for kind, name in new_symbols if kind == "class")
             functions = set(name for kind, name in new_symbols if kind == "function")
             words = set(posixpath.basename(name) for name in files) | classes | functions
-            # A file kept unparsed is parsed only when it names one of them.
+            # A file kept unparsed is parsed only when it names one of them; a parsed one is a candidate when
+            # it includes one of the files (its includes are resolved once, cached) or its code names a symbol.
             found = re.compile("|".join(re.escape(word) for word in sorted(words)), re.IGNORECASE)
             candidates = [relative for relative, text in self.texts.items() if found.search(text)]
-            candidates += [relative for relative, script in self.scripts.items()
-                           if script.is_php and found.search(script.source.text)]
+            named = symbols.name_pattern(classes | functions)
+            new_files = set(files)
+            for relative, script in list(self.scripts.items()):
+                if not script.is_php:
+                    continue
+                if named is not None and named.search(script.source.code):
+                    candidates.append(relative)
+                elif new_files and any(target in new_files for _offset, target in self._includes(relative)):
+                    candidates.append(relative)
             new_symbols = []
             class_pattern = symbols.name_pattern(set(name for kind, name in self.sending_units if kind == "class"))
             function_pattern = symbols.name_pattern(functions)

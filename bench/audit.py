@@ -96,6 +96,32 @@ def bare_read(root):
                 handle.read().decode("utf-8", "replace")
 
 
+def corpus_scores(run_audit):
+    """Precision and recall per rule family over the labelled corpus (tests/fixtures/docroots/ground_truth.json)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "unit" / "plugins" / "module_utils"
+                           / "mail_scripts"))
+    from corpus import DOCROOTS, FAMILIES, ground_truth, reported
+
+    truth = ground_truth()
+    counts = dict((family, [0, 0, 0]) for family in FAMILIES)  # true positives, false positives, false negatives
+    false_protected = 0
+    for fixture, expected in sorted(truth.items()):
+        got = reported(run_audit(str(DOCROOTS / fixture)))
+        for family in FAMILIES:
+            want, have = set(expected[family]), set(got[family])
+            counts[family][0] += len(want & have)
+            counts[family][1] += len(have - want)
+            counts[family][2] += len(want - have)
+        false_protected += len(set(got["protected_forms"]) - set(expected["protected_forms"]))
+    print("corpus: %d labelled fixtures" % len(truth))
+    for family, (hits, extra, missed) in counts.items():
+        precision = hits / (hits + extra) if hits + extra else 1.0
+        recall = hits / (hits + missed) if hits + missed else 1.0
+        print("  %-18s precision %5.1f%%   recall %5.1f%%   (%d right, %d false, %d missed)"
+              % (family, 100 * precision, 100 * recall, hits, extra, missed))
+    print("  false 'protected' forms: %d" % false_protected)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10000)
@@ -108,6 +134,7 @@ def main():
         sys.path.insert(0, collections_root(workdir))
         from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.audit import run_audit
 
+        corpus_scores(run_audit)
         site = workdir / "site"
         generate(site, args.files)
         bound_rate = args.files / args.bound_seconds

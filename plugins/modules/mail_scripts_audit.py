@@ -172,12 +172,35 @@ summary:
     php_syntax_error: 0
 mail_scripts:
   description:
-    - The PHP files, relative to O(path), that send mail themselves or through a file they include.
-    - The default list of scripts the P(mailops.ovh_hosting.form_captcha#role) role protects.
+    - The PHP files, relative to O(path), that send mail themselves, through a file they include, a class they
+      use (found in whichever file of O(path) declares it, as an autoloader would) or a function they call.
   returned: always
   type: list
   elements: str
   sample: [contact.php, lib/notify.php, newsletter.php]
+guard_scripts:
+  description:
+    - The scripts a browser requests that end up sending mail, relative to O(path) - the entries of the forms that
+      send mail, and the scripts that send when run that no other script includes. Not the class or function
+      files they load, which no browser requests.
+    - The default list of scripts the P(mailops.ovh_hosting.form_captcha#role) role protects.
+  returned: always
+  type: list
+  elements: str
+  sample: [contact.php, newsletter.php]
+unguarded_forms:
+  description:
+    - Forms that send mail through an entry the guard cannot tell apart from other requests (a WordPress hook
+      of C(admin-post.php) or C(admin-ajax.php)), with the reason.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - file: wp-content/plugins/acme-contact/acme-contact.php
+      line: 20
+      entry: wp-admin/admin-post.php
+      handler: wp-content/plugins/acme-contact/acme-contact.php
+      reason: it posts to wp-admin/admin-post.php (action acme_contact), which every WordPress form ...
 forms:
   description: Every form found, with where it posts and how it is protected.
   returned: always
@@ -190,6 +213,7 @@ forms:
       action: contact.php
       posts_to: contact.php
       resolution: file
+      entry: contact.php
       handler: contact.php
       sends_mail: true
       captcha: null

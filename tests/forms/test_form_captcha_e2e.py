@@ -286,3 +286,74 @@ def test_a_sub_folder_user_ini_that_replaces_the_guard_fails(tmp_path, siteverif
     answer = completed.stdout.decode()
     assert "Status: 403" in answer and "X-Form-Captcha: no Captcha token was sent" in answer, answer
     assert not outbox.exists()
+
+
+AUTOLOAD = REPO / "tests" / "fixtures" / "docroots" / "autoload_contact"
+
+
+def test_a_page_that_posts_to_itself_and_sends_through_an_autoloaded_class_is_guarded_by_default(tmp_path, siteverify):
+    """contact.php posts to itself and sends two mails through Mailer, a class of lib/ that an
+    spl_autoload_register loader finds: with the role's defaults the guard stands in front of contact.php (not of
+    the class file, which no browser requests), under php -S and under php-cgi (which reads .user.ini itself)."""
+    docroot = tmp_path / "www"
+    shutil.copytree(str(AUTOLOAD), str(docroot))
+    run = play_role(tmp_path, docroot, siteverify, "present")
+    assert run.rc == 0, run
+    assert SECRET not in run.output, "the secret key reached the output"
+    assert "The guard protects 1 script(s): contact.php." in run.output, run
+    assert "Mailer.class.php." not in run.output.split("The guard protects", 1)[1].split("\n", 1)[0]
+
+    message = {"email": "ada@example.org", "message": "Two baguettes, please"}
+    outbox = tmp_path / "outbox"
+    port = free_port()
+    server = subprocess.Popen(
+        [PHP, "-S", "127.0.0.1:%d" % port, "-t", str(docroot), "-d", "auto_prepend_file=" + prepend_of(docroot / ".user.ini"),
+         "-d", "sendmail_path=cat >> %s" % outbox],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(port)
+        status, headers, _body = request(port, "POST", "/contact.php", message)
+        assert (status, headers.get("X-Form-Captcha")) == (403, "no Captcha token was sent")
+        status, headers, _body = request(port, "POST", "/contact.php", dict(message, **{"cf-turnstile-response": "forged"}))
+        assert (status, headers.get("X-Form-Captcha")) == (403, "the Captcha was rejected")
+        assert not outbox.exists(), "a POST without a valid token sent mail"
+        status, _headers, body = request(port, "POST", "/contact.php", dict(message, **{"cf-turnstile-response": GOOD_TOKEN}))
+        assert status == 200 and "Thank you, your message was sent." in body
+        assert outbox.read_text().count("Two baguettes, please") == 2, "the page sends two mails once verified"
+        status, _headers, body = request(port, "GET", "/contact.php")
+        assert status == 200 and "<form" in body
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+    if PHP_CGI is None:
+        return
+    outbox.unlink()
+    body = urllib.parse.urlencode(message).encode()
+    environment = {
+        "PATH": os.environ.get("PATH", ""), "GATEWAY_INTERFACE": "CGI/1.1", "REDIRECT_STATUS": "200",
+        "SCRIPT_FILENAME": str(docroot / "contact.php"), "SCRIPT_NAME": "/contact.php", "DOCUMENT_ROOT": str(docroot),
+        "REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": "POST", "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "CONTENT_LENGTH": str(len(body)),
+    }
+    completed = subprocess.run([PHP_CGI, "-d", "sendmail_path=cat >> %s" % outbox], input=body, capture_output=True,
+                               check=False, env=environment)
+    answer = completed.stdout.decode()
+    assert "Status: 403" in answer and "X-Form-Captcha: no Captcha token was sent" in answer, answer
+    assert not outbox.exists(), "php-cgi ran the page without the guard"
+
+
+def test_a_form_the_guard_cannot_stand_in_front_of_fails_before_deploying(tmp_path, siteverify):
+    """A WordPress form reaches its plugin through admin-post.php's hook: enforce with the defaults fails naming
+    the form and what to set, deploys nothing and never says the guard protects anything."""
+    docroot = tmp_path / "www"
+    shutil.copytree(str(REPO / "tests" / "fixtures" / "docroots" / "wordpress_plugin"), str(docroot))
+    original = tree(docroot)
+    run = play_role(tmp_path, docroot, siteverify, "present")
+    assert run.failed_hosts() == {"localhost"}, run
+    assert "The guard would not stop 1 form(s) that send mail: wp-content/plugins/acme-contact/acme-contact.php " \
+           "line 20 posts to wp-admin/admin-post.php (action acme_contact)" in run.output, run
+    assert "Set form_captcha_protect to list wp-admin/admin-post.php." in run.output, run
+    assert "The guard protects" not in run.output
+    assert tree(docroot) == original

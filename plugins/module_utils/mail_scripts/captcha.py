@@ -21,7 +21,18 @@ _WIDGET_CLASS = re.compile(
     r"""\bclass\s*=\s*["']?[^"'>]*?(?<![\w-])(cf-turnstile|h-captcha|g-recaptcha)(?![\w-])""", re.IGNORECASE
 )
 _CLASS_PROVIDER = {"cf-turnstile": TURNSTILE, "h-captcha": HCAPTCHA, "g-recaptcha": RECAPTCHA}
-_PAGE_SCRIPT = re.compile(r"\b(turnstile|hcaptcha|grecaptcha)\s*\.\s*(?:render|execute)\s*\(")
+_PAGE_SCRIPT = re.compile(r"\b(turnstile|hcaptcha|grecaptcha)\s*\.\s*(?:enterprise\s*\.\s*)?(?:render|execute)\s*\(")
+# reCAPTCHA v3 loads api.js with its site key (render=explicit is v2's explicit rendering, which a
+# grecaptcha.render call then shows).
+_V3_LOADER = re.compile(r"recaptcha/(?:api|enterprise)\.js\?(?:[^\s\"'>]*&(?:amp;)?)?render=(?!explicit\b|onload\b)[\w-]+",
+                        re.IGNORECASE)
+# The hidden field a widget-less integration fills before submitting.
+_TOKEN_FIELD = re.compile(
+    r"""<input\b(?=[^>]*\btype\s*=\s*["']?hidden\b)[^>]*\bname\s*=\s*["']?"""
+    r"""(g-recaptcha-response|h-captcha-response|cf-turnstile-response)["'\s>]""",
+    re.IGNORECASE)
+_FIELD_PROVIDER = {"g-recaptcha-response": RECAPTCHA, "h-captcha-response": HCAPTCHA,
+                   "cf-turnstile-response": TURNSTILE}
 _SCRIPT_PROVIDER = {"turnstile": TURNSTILE, "hcaptcha": HCAPTCHA, "grecaptcha": RECAPTCHA}
 _VERIFY_URL = re.compile(
     r"challenges\.cloudflare\.com/turnstile/v\d+/siteverify"
@@ -36,13 +47,20 @@ _RECAPTCHA_CLIENT = re.compile(r"\bnew\s+\\?ReCaptcha\\ReCaptcha\s*\(", re.IGNOR
 def widget_in(markup):
     """The provider of the first widget element in a piece of markup (a form's body), or None."""
     match = _WIDGET_CLASS.search(markup)
-    return _CLASS_PROVIDER[match.group(1).lower()] if match else None
+    if match:
+        return _CLASS_PROVIDER[match.group(1).lower()]
+    match = _TOKEN_FIELD.search(markup)
+    return _FIELD_PROVIDER[match.group(1).lower()] if match else None
 
 
-def page_widget(markup):
-    """The provider whose widget a page's script renders or executes (v3, explicit rendering), or None."""
-    match = _PAGE_SCRIPT.search(markup)
-    return _SCRIPT_PROVIDER[match.group(1)] if match else None
+def page_widget(markup, scripts=()):
+    """The provider whose widget a page renders or executes without a widget element (reCAPTCHA v3,
+    invisible hCaptcha, explicit Turnstile), in its markup or in the texts of the scripts it loads, or None."""
+    for text in (markup,) + tuple(scripts):
+        match = _PAGE_SCRIPT.search(text)
+        if match:
+            return _SCRIPT_PROVIDER[match.group(1).lower()]
+    return RECAPTCHA if _V3_LOADER.search(markup) else None
 
 
 def verification(source):

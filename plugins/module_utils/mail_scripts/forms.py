@@ -30,6 +30,7 @@ WORDPRESS = "wordpress"
 EXTERNAL = "external"
 DYNAMIC = "dynamic"
 NOT_FOUND = "not_found"
+JAVASCRIPT = "javascript"  # sent by the page's script to the handler it names (see javascript.py)
 
 
 class Form(object):

@@ -100,6 +100,21 @@ def _lint_one(php, path, timeout):
     return 1, output.strip().splitlines()[0] if output.strip() else "php -l failed"
 
 
+# A line that sets one of these: PHP's message may quote its source (a password with a quote in it).
+_SECRET_LINE = re.compile(r"pass|secret|pwd|dsn|token|api_?key|private|smtps?://|://[^/\s:@]+:[^/\s@]+@",
+                          re.IGNORECASE)
+WITHHELD = "syntax error near a line that sets a password, a secret or a DSN (PHP's message withheld: it can quote it)"
+
+
+def safe_message(text, line, message):
+    """``message``, unless the failing line or the two before it set a secret: PHP quotes the source."""
+    lines = text.splitlines()
+    near = lines[max(0, line - 3):max(0, line)]
+    if any(_SECRET_LINE.search(source_line) for source_line in near):
+        return WITHHELD
+    return message
+
+
 def syntax_findings(relative, line, message):
     return findings.finding(
         findings.PHP_SYNTAX_ERROR, relative, line,

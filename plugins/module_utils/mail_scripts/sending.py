@@ -24,6 +24,19 @@ _SWIFTMAILER = re.compile(r"\bnew\s+\\?Swift_Mailer\b|\bSwift_Mailer\s*::\s*newI
 _SYMFONY_NAMESPACE = re.compile(r"\\?Symfony\\Component\\Mailer\\", re.IGNORECASE)
 _SYMFONY_MAILER = re.compile(r"\bnew\s+\\?(?:Symfony\\Component\\Mailer\\)?Mailer\s*\(", re.IGNORECASE)
 _SEND_CALL = re.compile(r"->\s*send\s*\(", re.IGNORECASE)
+# Other libraries, each by the call that sends (or builds the object that does): PEAR's Mail::factory,
+# Laravel's Mail facade, Laminas/Zend Mail's transports, Nette's mailers, CodeIgniter's email library.
+_OTHER_SENDERS = (
+    (re.compile(r"(?<![\w$>])Mail\s*::\s*factory\s*\(", re.IGNORECASE), "PEAR Mail"),
+    (re.compile(r"(?<![\w$>])Mail\s*::\s*(?:to|send|raw|queue|later|mailer|html)\s*\(", re.IGNORECASE),
+     "Laravel Mail"),
+    (re.compile(r"\bnew\s+\\?(?:(?:Laminas|Zend)\\Mail\\Transport\\)?(?:Sendmail|Smtp|InMemory)\s*\(|"
+                r"\b(?:Laminas|Zend)\\Mail\\Transport\\Factory\s*::\s*create\s*\(", re.IGNORECASE),
+     "Laminas Mail"),
+    (re.compile(r"\bnew\s+\\?(?:Nette\\Mail\\)?(?:SendmailMailer|SmtpMailer)\b(?!\\)", re.IGNORECASE), "Nette Mail"),
+    (re.compile(r"\$this\s*->\s*email\s*->\s*send\s*\(|\\?Config\\Services\s*::\s*email\s*\(", re.IGNORECASE),
+     "CodeIgniter Email"),
+)
 
 _API_NAMES = {
     "mail": "mail()",
@@ -34,11 +47,12 @@ _API_NAMES = {
 
 
 class MailCall(object):
-    __slots__ = ("line", "api")
+    __slots__ = ("line", "api", "offset")
 
-    def __init__(self, line, api):
+    def __init__(self, line, api, offset=0):
         self.line = line
         self.api = api
+        self.offset = offset
 
 
 def mail_calls(source):
@@ -58,8 +72,10 @@ def mail_calls(source):
         sites = [match.start() for match in _SYMFONY_MAILER.finditer(code)]
         sites = sites or [match.start() for match in _SEND_CALL.finditer(code)] or [symfony.start()]
         calls.extend((offset, "Symfony Mailer") for offset in sites)
+    for pattern, api in _OTHER_SENDERS:
+        calls.extend((match.start(), api) for match in pattern.finditer(code))
     calls.sort()
-    return [MailCall(source.line_of(offset), api) for offset, api in calls]
+    return [MailCall(source.line_of(offset), api, offset) for offset, api in calls]
 
 
 def _phpmailer_names(code):

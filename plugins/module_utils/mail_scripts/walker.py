@@ -10,6 +10,7 @@ PHP = "php"
 HTML = "html"
 ENV = "env"
 USER_INI = "user_ini"
+JS = "js"  # read only when a page with a form loads it
 
 _PHP_EXTENSIONS = (".php", ".php3", ".php4", ".php5", ".php7", ".php8", ".phtml", ".inc")
 _HTML_EXTENSIONS = (".html", ".htm")
@@ -22,6 +23,8 @@ def kind_of(name):
         return PHP
     if lower.endswith(_HTML_EXTENSIONS):
         return HTML
+    if lower.endswith(".js"):
+        return JS
     if lower == ".user.ini":
         return USER_INI
     if lower == ".env" or lower.startswith(".env."):

@@ -67,3 +67,25 @@ def test_verification_by_google_client():
 ])
 def test_no_verification(code):
     assert captcha.verification(parse_php("<?php\n" + code + "\n")) is None
+
+
+@pytest.mark.parametrize("markup", [
+    '<input type="hidden" name="g-recaptcha-response" id="token">',
+    "<input name='h-captcha-response' type='hidden'>",
+    '<input type=hidden name=cf-turnstile-response>',
+])
+def test_hidden_token_fields_filled_by_a_script_are_widgets(markup):
+    assert captcha.widget_in(markup) is not None
+
+
+@pytest.mark.parametrize("markup, scripts, provider", [
+    ('<script src="https://www.google.com/recaptcha/api.js?render=6LcKey"></script>', (), "recaptcha"),
+    ('<script src="https://www.google.com/recaptcha/api.js?hl=fr&amp;render=6LcKey"></script>', (), "recaptcha"),
+    ('<script src="js/form.js"></script>', ("grecaptcha.execute('6LcKey', {action: 'x'})",), "recaptcha"),
+    ('<script src="js/form.js"></script>', ("hcaptcha.execute(widgetId, {async: true})",), "hcaptcha"),
+    ('<script src="js/form.js"></script>', ("turnstile.render('#box', {sitekey: 'k'})",), "turnstile"),
+    ('<script src="https://www.google.com/recaptcha/api.js?render=explicit"></script>', (), None),
+    ('<script src="js/form.js"></script>', ("console.log('no captcha')",), None),
+])
+def test_widget_less_captchas_on_the_page_or_in_a_loaded_script(markup, scripts, provider):
+    assert captcha.page_widget(markup, scripts) == provider

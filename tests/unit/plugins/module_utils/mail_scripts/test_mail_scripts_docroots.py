@@ -234,3 +234,37 @@ def test_a_syntax_error_is_reported_under_each_name_of_a_linked_script(tmp_path)
     assert [(item["file"], item["line"]) for item in result["findings"] if item["rule"] == "php_syntax_error"] == [
         ("contact.php", 3), ("send.php", 3),
     ]
+
+
+def test_a_page_sending_through_an_autoloaded_class_is_the_script_to_guard():
+    result = run_audit(str(DOCROOTS / "autoload_contact"))
+    assert result["mail_scripts"] == ["contact.php", "lib/Mailer.class.php"]
+    # The class file is never requested: the page that posts to itself is.
+    assert result["guard_scripts"] == ["contact.php"] and result["unguarded_forms"] == []
+    form = result["forms"][0]
+    assert (form["resolution"], form["entry"], form["handler"], form["sends_mail"]) == (
+        "self", "contact.php", "contact.php", True)
+    assert ("contact.php", 18, "form_missing_captcha") in triples(result)
+
+
+def test_a_hooked_wordpress_form_is_one_the_guard_cannot_stand_in_front_of():
+    result = run_audit(str(DOCROOTS / "wordpress_plugin"))
+    assert result["guard_scripts"] == []
+    assert [(form["file"], form["line"], form["entry"]) for form in result["unguarded_forms"]] == [
+        ("wp-content/plugins/acme-contact/acme-contact.php", 20, "wp-admin/admin-post.php")]
+
+
+def test_a_form_sent_by_fetch_with_recaptcha_v3_is_protected():
+    result = run_audit(str(DOCROOTS / "js_fetch_form"))
+    form = result["forms"][0]
+    assert (form["resolution"], form["handler"], form["captcha"], form["verified_by"]) == (
+        "javascript", "api/quote.php", "recaptcha", "recaptcha")
+    assert result["summary"]["form_missing_captcha"] == 0 and result["guard_scripts"] == ["api/quote.php"]
+
+
+def test_a_form_sent_by_ajax_through_a_wrapper_function_is_found():
+    result = run_audit(str(DOCROOTS / "js_xhr_no_captcha"))
+    assert ("contact.html", 5, "form_missing_captcha") in triples(result)
+    assert result["mail_scripts"] == ["functions.php", "send_contact.php"]
+    # search.php includes functions.php but calls only site_title(): it sends nothing.
+    assert result["guard_scripts"] == ["send_contact.php"]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +48,13 @@ def test_php_l_also_reports_compile_time_errors_the_parser_accepts(tmp_path):
 def test_a_missing_php_is_an_error_of_its_own(tmp_path):
     with pytest.raises(php_lint.PhpLintError):
         php_lint.parse_all(str(tmp_path / "no-php"), [str(tmp_path / "a.php")])
+
+
+@pytest.mark.skipif(shutil.which("php") is None, reason="php-cli is not installed (make system-deps installs it)")
+def test_a_syntax_error_on_a_password_line_never_quotes_it():
+    from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.audit import run_audit
+    docroot = Path(__file__).resolve().parents[4] / "fixtures" / "docroots" / "secret_syntax_error"
+    result = run_audit(str(docroot), php=shutil.which("php"))
+    errors = [item for item in result["findings"] if item["rule"] == "php_syntax_error"]
+    assert [(item["file"], item["line"]) for item in errors] == [("mailer.php", 5)]
+    assert "Secr3t" not in repr(result) and "withheld" in errors[0]["message"]

@@ -93,3 +93,29 @@ def test_findings_say_what_to_do():
     assert [(item["file"], item["line"], item["rule"], item["severity"]) for item in found] == [
         ("contact.php", 2, "mail_send", "info")]
     assert "Captcha" in found[0]["message"] and "form_captcha" in found[0]["message"]
+
+
+@pytest.mark.parametrize("code, api", [
+    ("$smtp = Mail::factory('smtp', $params); $smtp->send($to, $headers, $body);", "PEAR Mail"),
+    ("$m = Mail::factory('mail'); $m->send($to, $mime->headers($h), $mime->get());", "PEAR Mail"),
+    ("Mail::to($request->user())->send(new OrderShipped($order));", "Laravel Mail"),
+    ("\\Illuminate\\Support\\Facades\\Mail::raw('Hi', function ($m) { $m->to('a@b.c'); });", "Laravel Mail"),
+    ("$transport = new Laminas\\Mail\\Transport\\Sendmail(); $transport->send($message);", "Laminas Mail"),
+    ("$transport = new \\Zend\\Mail\\Transport\\Smtp($options);", "Laminas Mail"),
+    ("$mailer = new Nette\\Mail\\SendmailMailer; $mailer->send($mail);", "Nette Mail"),
+    ("$mailer = new SendmailMailer(); $mailer->send($mail);", "Nette Mail"),
+    ("$this->load->library('email'); $this->email->to($to); $this->email->send();", "CodeIgniter Email"),
+    ("$email = \\Config\\Services::email(); $email->send();", "CodeIgniter Email"),
+])
+def test_other_senders(code, api):
+    calls = mail_calls(parse_php("<?php\n" + code))
+    assert api in [call.api for call in calls]
+
+
+@pytest.mark.parametrize("code", [
+    "$mime = new Mail_mime(array('eol' => \"\\n\")); $mime->setTXTBody($text);",
+    "$mail->setSubject('x'); // Mail::factory('smtp') is not used here",
+    "echo 'Mail::to($user)';",
+])
+def test_not_other_senders(code):
+    assert mail_calls(parse_php("<?php\n" + code)) == []

@@ -61,3 +61,27 @@ def test_env_files():
     assert [(item["line"], item["setting"]) for item in found] == [
         (3, "MAILER_DSN, an smtp:// mailer DSN"), (4, "MAILER_URL, an smtp:// mailer DSN")]
     assert env_findings(".env", "MAILER_DSN=native://default\nDATABASE_URL=mysql://x\n") == []
+
+
+@pytest.mark.parametrize("code, setting", [
+    ("define('SMTP_HOST', 'smtp.example.org');", "define('SMTP_HOST')"),
+    ("define(\"MAIL_PASSWORD\", 'x');", "define('MAIL_PASSWORD')"),
+    ("$config = array('smtp_host' => 'mail.example.org', 'smtp_pass' => 'x');", "an SMTP setting ('smtp_host' =>)"),
+    ("$m = Mail::factory('smtp', array('host' => 'smtp.example.org', 'auth' => true, 'password' => 'x'));",
+     "SMTP server settings ('host' =>)"),
+    ("$config['protocol'] = 'smtp'; $smtp->authenticate($user, $pass);", "SMTP ->authenticate()"),
+])
+def test_settings_beyond_phpmailer(code, setting):
+    assert setting in [item["setting"] for item in php_findings("x.php", parse_php("<?php\n" + code))]
+
+
+@pytest.mark.parametrize("code", [
+    "$db = array('host' => 'localhost', 'password' => 'x');",  # a database, no SMTP in sight
+    "define('SITE_NAME', 'x'); define('DB_PASSWORD', 'y');",
+    "$auth->authenticate($user, $pass);",
+    # A library method that applies what it is given (PHPMailer is used, the values are not written here).
+    "use PHPMailer\\PHPMailer\\PHPMailer;\nclass Sender { function configure($c) { $this->m = new PHPMailer();"
+    " $this->m->Host = $c['host']; $this->m->Password = $c['password']; } }",
+])
+def test_not_smtp_settings(code):
+    assert [item["setting"] for item in php_findings("x.php", parse_php("<?php\n" + code))] == []

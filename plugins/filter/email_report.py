@@ -95,7 +95,7 @@ _value:
       description: Version of the schema, 1.
       type: int
     generated_at:
-      description: When this content was first reported, ISO 8601 in UTC.
+      description: When this content was first reported, ISO 8601 in Europe/Paris time with its offset.
       type: str
     content_digest:
       description: SHA-256 of the content other than O(generated_at) and itself.
@@ -131,6 +131,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_state import SENDING_STATES, STATES
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window import (
     DEFAULT_WINDOW_HOURS,
+    OVH_ZONE,
     bounce_ratio,
     parse_date,
     recent_bounces,
@@ -210,7 +211,7 @@ def _hosting_entry(hosting, policy, window, latest_bounces, now):
         categories[category] = categories.get(category, 0) + 1
     entry["bounce_categories"] = dict(sorted(categories.items()))
     entry["latest_bounces"] = [
-        {"date": parse_date(bounce["date"]).isoformat(), "to": bounce.get("to"), "message": bounce.get("message"),
+        {"date": parse_date(bounce["date"]).astimezone(OVH_ZONE).replace(microsecond=0).isoformat(), "to": bounce.get("to"), "message": bounce.get("message"),
          "category": bounce.get("category") or "other"}
         for bounce in bounces[:latest_bounces]
     ]
@@ -311,7 +312,8 @@ def email_report(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1,
     if previous.get("content_digest") == digest and previous.get("generated_at"):
         generated_at = previous["generated_at"]
     else:
-        generated_at = reference_time(now).astimezone(datetime.timezone.utc).replace(microsecond=0).isoformat()
+        # One clock on the page: OVH's, Europe/Paris, with its offset, as the bounce dates.
+        generated_at = reference_time(now).astimezone(OVH_ZONE).replace(microsecond=0).isoformat()
     return {"schema_version": SCHEMA_VERSION, "generated_at": generated_at, "content_digest": digest, **document}
 
 

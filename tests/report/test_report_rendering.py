@@ -246,3 +246,13 @@ def test_default_directory_is_the_current_one_not_the_collection(tmp_path):
     assert run.rc == 0, run
     assert (tmp_path / "report" / "index.html").is_file()
     assert not (HERE / "report").exists()
+
+
+def test_one_clock_on_the_page(rendered):
+    """'Generated' and the bounce dates are in one zone, Paris time, each shown with its offset."""
+    report = json.loads((rendered["dir"] / "report.json").read_text())
+    offsets = {report["generated_at"][19:]} | {bounce["date"][19:] for hosting in report["hostings"]
+                                               for bounce in hosting["latest_bounces"]}
+    assert offsets <= {"+01:00", "+02:00"}, offsets
+    text = (rendered["dir"] / "index.html").read_text()
+    assert f"Generated {report['generated_at'][:16].replace('T', ' ')} {report['generated_at'][19:]}" in text

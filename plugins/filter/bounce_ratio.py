@@ -10,7 +10,7 @@ version_added: 0.1.0
 author: mailops maintainers
 description:
   - Divides the bounces dated since midnight, Europe/Paris time (and within O(hours) before O(now)), by the mails
-    sent today (C(sent_today), which OVH resets at that midnight): both figures cover the same window, so the ratio
+    sent today (C(sent_today), which OVH resets at that midnight). Both figures cover the same window, so the ratio
     is not inflated early in the day by the bounces of yesterday evening.
   - A hosting that sent fewer than O(min_sent) mails today is not judged, its ratio is V(null).
   - Only the bounces present in the input count; M(mailops.ovh_hosting.email_info) returns at most 100, so on a

@@ -9,7 +9,9 @@ short_description: How much a hosting's scripts bounce, as the policy guard judg
 version_added: 0.1.0
 author: mailops maintainers
 description:
-  - Counts the bounces of the last O(hours) hours and divides them by the mails sent today (C(sent_today)).
+  - Divides the bounces dated since midnight, Europe/Paris time (and within O(hours) before O(now)), by the mails
+    sent today (C(sent_today), which OVH resets at that midnight). Both figures cover the same window, so the ratio
+    is not inflated early in the day by the bounces of yesterday evening.
   - A hosting that sent fewer than O(min_sent) mails today is not judged, its ratio is V(null).
   - Only the bounces present in the input count; M(mailops.ovh_hosting.email_info) returns at most 100, so on a
     hosting bouncing more than that the ratio is a lower bound.
@@ -47,7 +49,7 @@ _value:
   type: dict
   contains:
     bounces:
-      description: Bounces in the window.
+      description: Bounces in the window (since midnight, Europe/Paris time).
       type: int
     sent:
       description: Mails sent today.
@@ -59,8 +61,11 @@ _value:
       description: Whether the hosting sent enough mails today to be judged.
       type: bool
     window_hours:
-      description: The window width used.
+      description: The O(hours) bound used.
       type: int
+    window_start:
+      description: Start of the window, midnight of O(now)'s day in Europe/Paris time, ISO 8601.
+      type: str
 """
 
 from ansible.errors import AnsibleFilterError

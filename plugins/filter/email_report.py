@@ -12,9 +12,9 @@ description:
   - Turns the facts of M(mailops.ovh_hosting.email_info) into the document that the role
     C(mailops.ovh_hosting.email_report) writes as C(report.json) and renders as HTML, Markdown and JUnit.
     The schema is described in C(docs/report-schema.md).
-  - Each hosting is judged against the policy; a violation is a state not allowed, a bounce ratio (bounces of the
-    last 24 hours over the mails sent today, see P(mailops.ovh_hosting.bounce_ratio#filter)) over the threshold,
-    or no report recipient when one is required.
+  - Each hosting is judged against the policy; a violation is a state not allowed, a bounce ratio (bounces since
+    midnight, Europe/Paris time, over the mails sent today, one window; see P(mailops.ovh_hosting.bounce_ratio#filter))
+    over the threshold, or no report recipient when one is required.
   - Hostings that could not be read (O(unreadable)) are listed apart, with the failed call, its status, OVH's
     message and query id; they are not judged, and the role fails on them after writing the files.
   - The document holds no clock time of its own except C(generated_at). Given the O(previous) report with the same
@@ -95,7 +95,7 @@ _value:
       description: Version of the schema, 1.
       type: int
     generated_at:
-      description: When this content was first reported, ISO 8601 in UTC.
+      description: When this content was first reported, ISO 8601 in Europe/Paris time with its offset.
       type: str
     content_digest:
       description: SHA-256 of the content other than O(generated_at) and itself.
@@ -131,8 +131,10 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_state import SENDING_STATES, STATES
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window import (
     DEFAULT_WINDOW_HOURS,
+    OVH_ZONE,
     bounce_ratio,
     parse_date,
+    recent_bounces,
     reference_time,
 )
 
@@ -179,7 +181,7 @@ def _violations(entry, policy):
     if limit is not None and entry["bounce_ratio"] is not None and entry["bounce_ratio"] > limit:
         found.append({
             "rule": "bounce_ratio",
-            "message": (f"{entry['bounces_24h']} bounces in {policy['bounce_window_hours']} h for {entry['sent_today']} "
+            "message": (f"{entry['bounces_today']} bounces today for {entry['sent_today']} "
                         f"mails sent today: {entry['bounce_ratio']:.1%}, over {limit:.1%}"),
         })
     if policy["require_recipient"] and not entry["report_recipient"]:
@@ -195,7 +197,9 @@ def _hosting_entry(hosting, policy, window, latest_bounces, now):
     entry["report_recipient"] = entry["report_recipient"] or None
 
     figures = bounce_ratio(hosting, min_sent=policy["min_sent"], hours=policy["bounce_window_hours"], now=now)
-    entry["bounces_24h"] = figures["bounces"]
+    # The ratio's window is OVH's day (as sent_today's); the last 24 hours are shown beside it.
+    entry["bounces_today"] = figures["bounces"]
+    entry["bounces_24h"] = len(recent_bounces(hosting.get("bounces"), hours=policy["bounce_window_hours"], now=now))
     entry["bounce_ratio"] = figures["ratio"]
     entry["lifetime_bounce_ratio"] = (round(entry["bounced_total"] / entry["sent_total"], 4)
                                       if entry["sent_total"] else None)
@@ -207,7 +211,7 @@ def _hosting_entry(hosting, policy, window, latest_bounces, now):
         categories[category] = categories.get(category, 0) + 1
     entry["bounce_categories"] = dict(sorted(categories.items()))
     entry["latest_bounces"] = [
-        {"date": parse_date(bounce["date"]).isoformat(), "to": bounce.get("to"), "message": bounce.get("message"),
+        {"date": parse_date(bounce["date"]).astimezone(OVH_ZONE).replace(microsecond=0).isoformat(), "to": bounce.get("to"), "message": bounce.get("message"),
          "category": bounce.get("category") or "other"}
         for bounce in bounces[:latest_bounces]
     ]
@@ -253,6 +257,7 @@ def _totals(entries, unreadable):
         "sent_today": sum(entry["sent_today"] for entry in entries),
         "bounced_total": sum(entry["bounced_total"] for entry in entries),
         "bounces_24h": sum(entry["bounces_24h"] for entry in entries),
+        "bounces_today": sum(entry["bounces_today"] for entry in entries),
         "states": states,
         "unreadable": len(unreadable),
     }
@@ -307,7 +312,8 @@ def email_report(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1,
     if previous.get("content_digest") == digest and previous.get("generated_at"):
         generated_at = previous["generated_at"]
     else:
-        generated_at = reference_time(now).astimezone(datetime.timezone.utc).replace(microsecond=0).isoformat()
+        # One clock on the page: OVH's, Europe/Paris, with its offset, as the bounce dates.
+        generated_at = reference_time(now).astimezone(OVH_ZONE).replace(microsecond=0).isoformat()
     return {"schema_version": SCHEMA_VERSION, "generated_at": generated_at, "content_digest": digest, **document}
 
 

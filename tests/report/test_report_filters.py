@@ -33,9 +33,11 @@ def hosting(sent_today=100, bounce_ages_hours=(), **fields):
 
 
 class TestBounceRatio:
-    def test_counts_only_the_last_24_hours(self):
-        figures = bounce_ratio(hosting(sent_today=50, bounce_ages_hours=(1, 23.9, 24.1, 48)), now=NOW.isoformat())
-        assert figures == {"bounces": 2, "sent": 50, "ratio": 0.04, "judged": True, "window_hours": 24}
+    def test_counts_the_bounces_of_the_same_day_as_sent_today(self):
+        # NOW is 13:00 in Paris: midnight was 13 hours ago; sent_today counts from then, and so do the bounces.
+        figures = bounce_ratio(hosting(sent_today=50, bounce_ages_hours=(1, 12.9, 13.1, 23.9, 48)), now=NOW.isoformat())
+        assert figures == {"bounces": 2, "sent": 50, "ratio": 0.04, "judged": True, "window_hours": 24,
+                           "window_start": "2026-11-26T00:00:00+01:00"}
 
     def test_compares_instants_across_offsets(self):
         # 13:30 in Paris is 12:30 UTC: half an hour after NOW, inside the window, while 10:30+01:00 is 09:30 UTC.

@@ -236,3 +236,23 @@ def test_unreadable_hostings_render_visible_without_sideways_scrolling(rendered_
     if width < 500:
         assert chromium.console_messages(page) == []
         chromium.screenshot(page, output_dir / "report-unreadable-phone.png", width=width, height=1400)
+
+
+def test_default_directory_is_the_current_one_not_the_collection(tmp_path):
+    """Without email_report_dir the files go to ./report of the directory ansible-playbook runs in."""
+    extra = tmp_path / "vars.json"
+    extra.write_text(json.dumps({"email_report_hostings": fleet(datetime.datetime.now(datetime.timezone.utc))}))
+    run = Ansible(tmp_path).playbook(HERE / "render.yml", "-e", f"@{extra}")
+    assert run.rc == 0, run
+    assert (tmp_path / "report" / "index.html").is_file()
+    assert not (HERE / "report").exists()
+
+
+def test_one_clock_on_the_page(rendered):
+    """'Generated' and the bounce dates are in one zone, Paris time, each shown with its offset."""
+    report = json.loads((rendered["dir"] / "report.json").read_text())
+    offsets = {report["generated_at"][19:]} | {bounce["date"][19:] for hosting in report["hostings"]
+                                               for bounce in hosting["latest_bounces"]}
+    assert offsets <= {"+01:00", "+02:00"}, offsets
+    text = (rendered["dir"] / "index.html").read_text()
+    assert f"Generated {report['generated_at'][:16].replace('T', ' ')} {report['generated_at'][19:]}" in text

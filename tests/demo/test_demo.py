@@ -33,7 +33,7 @@ def test_the_demo_blocks_the_abused_hosting_and_writes_the_report(tmp_path):
         assert_no_traceback(output)
 
         abused = re.search(r"abused contact form on (\S+): 40 mails sent, 4 bounced", output).group(1)
-        assert re.search(r"%s: guard: \d+ bounces in 24 h for \d+ mails sent today \([\d.]+%%, over 5\.0%%\): "
+        assert re.search(r"%s: guard: \d+ bounces today for \d+ mails sent today \([\d.]+%%, over 5\.0%%\): "
                          r"blocked; state: ok -> ko by BLOCK" % re.escape(abused), output), output[-6000:]
         assert sim.admin("GET", "/_sim/hostings/%s" % abused)["state"] == "ko"
 

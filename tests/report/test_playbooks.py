@@ -162,7 +162,7 @@ def test_guard_blocks_a_hosting_bouncing_over_the_threshold_and_says_why(fleet):
     assert blocked.rc == 0 and blocked.changed() == 1, blocked
     bounces = fleet.bounced[bouncing]
     assert bounces > 20, "the simulator drew too few bounces for this test"
-    assert (f"{bouncing}: guard: {bounces} bounces in 24 h for 100 mails sent today ({bounces:.1f}%, over 20.0%): "
+    assert (f"{bouncing}: guard: {bounces} bounces today for 100 mails sent today ({bounces:.1f}%, over 20.0%): "
             "blocked; state: ok -> ko by BLOCK (wanted blocked)") in blocked.output
     assert [fleet.state(name) for name in (bouncing, clean, few)] == ["ko", "ok", "ok"]
 

@@ -98,8 +98,8 @@ def _collections_root():
     not resolved, so that a collection linked under ANSIBLE_COLLECTIONS_PATH is found through the link.
     """
     parts = os.path.abspath(__file__).split(os.sep)
-    if len(parts) > 7 and parts[-7:-4] == ["ansible_collections", "mailops", "ovh_hosting"]:
-        return os.sep.join(parts[:-7])
+    if len(parts) > 8 and parts[-8:-5] == ["ansible_collections", "mailops", "ovh_hosting"]:
+        return os.sep.join(parts[:-8])
     return None
 
 
@@ -142,8 +142,12 @@ def settings(args) -> dict:
         raise ArgumentError("email_events: unknown argument(s) %s" % ", ".join(unknown))
     result = dict(DEFAULTS)
     for name, value in args.items():
-        if value is None:
-            continue
+        if value is None or (name == "state_file" and value == ""):
+            continue  # unset; a rulebook's template renders an unset state_file as ""
+        if isinstance(value, str) and name in _NUMBERS:
+            value = _number(value)  # a rulebook's template renders numbers as text
+        if isinstance(value, str) and name == "emit_initial" and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
         if name in _NUMBERS:
             kind, low, strict = _NUMBERS[name]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
@@ -160,6 +164,16 @@ def settings(args) -> dict:
             raise ArgumentError("email_events: %s must be a non-empty string" % name)  # the value may be a secret
         result[name] = value
     return result
+
+
+def _number(text):
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            return float(text)
+        except ValueError:
+            return text
 
 
 def _now_text(now):

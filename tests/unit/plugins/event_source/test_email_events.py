@@ -93,6 +93,13 @@ def fleet_calls(names=NAMES):
     return [("GET", "/hosting/web")] + [("GET", "/hosting/web/%s/email" % n) for n in names]
 
 
+def test_numbers_and_booleans_as_a_rulebook_template_renders_them(source):
+    options = source["settings"]({"interval": "1", "max_bounce_ratio": "0.05", "emit_initial": "true",
+                                  "state_file": ""})
+    assert options["interval"] == 1.0 and options["max_bounce_ratio"] == 0.05
+    assert options["emit_initial"] is True and options["state_file"] is None
+
+
 def test_first_poll_sets_the_baseline_and_emits_nothing(source, fake_time):
     w = watch(source)
     events, calls = poll(source, w, {"a.example.org": email("spam"), "b.example.org": email(bounce=40),
@@ -289,7 +296,8 @@ async def _no_sleep(seconds):
     ({"max_bounce_ratio": 0}, "max_bounce_ratio must be more than 0"),
     ({"emit_initial": "yes"}, "emit_initial must be true or false"),
     ({"intervall": 5}, "unknown argument(s) intervall"),
-    ({"state_file": ""}, "state_file must be a non-empty string"),
+    ({"state_file": 7}, "state_file must be a non-empty string"),
+    ({"endpoint": ""}, "endpoint must be a non-empty string"),
     ({"endpoint": "ovh-mars"}, "endpoint 'ovh-mars' is not supported"),
 ])
 async def test_bad_arguments_fail_at_start_naming_the_argument_before_any_call(source, args, named):

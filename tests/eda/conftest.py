@@ -23,5 +23,5 @@ class Served:
 
 @pytest.fixture
 def simulator():
-    with serving_process("--fleet", "20", "--profile", "healthy", "--seed", "3", "--action-delay", "1") as (url, _):
+    with serving_process("--fleet", "20", "--profile", "healthy", "--seed", "3", "--action-delay", "1") as (url, _process):
         yield Served(url)

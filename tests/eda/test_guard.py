@@ -39,12 +39,12 @@ def test_guard_blocks_a_bounce_burst_once_and_reports_a_spam_flag(simulator, tmp
         sent_at = time.monotonic()
         assert burst["delivered"] == 100 and burst["bounced"] == 7
         assert simulator.hosting(victim)["state"] == "ok"  # the simulator's own threshold did not trip
-        rulebook.wait_for(lambda: simulator.hosting(victim)["state"] == "ko", 40, "the block of %s" % victim)
+        rulebook.wait_for(lambda: simulator.hosting(victim)["state"] == "ko", 90, "the block of %s" % victim)
         blocked_after = time.monotonic() - sent_at
         polls_to_block = fleet_polls(simulator) - polls_before
 
         simulator.admin("POST", "/_sim/flag-spam", {"service_name": flagged})
-        report = rulebook.wait_for(lambda: list(reports.glob(flagged + "-*.json")), 40, "the spam report")
+        report = rulebook.wait_for(lambda: list(reports.glob(flagged + "-*.json")), 60, "the spam report")
         # The form goes on sending: the mails wait in the queue of the blocked hosting, and it never bounces.
         simulator.admin("POST", "/_sim/send", {"service_name": victim, "count": 50, "bounce_rate": 0.5})
         time.sleep(4)  # a few more polls: nothing is repeated
@@ -54,7 +54,7 @@ def test_guard_blocks_a_bounce_burst_once_and_reports_a_spam_flag(simulator, tmp
     events = rulebook.events()
     kinds = [(e["service_name"], e["kind"]) for e in events]
     assert (victim, "bounce_ratio_over") in kinds, rulebook.output()[-4000:]
-    assert all(name in (victim, flagged) for name, _ in kinds), kinds  # the other 18 hostings gave no event
+    assert {name for name, kind in kinds} <= {victim, flagged}, kinds  # the other 18 hostings gave no event
     conditions = [kind for kind in kinds if kind[1] != "state_changed"]
     assert len(conditions) == len(set(conditions)), kinds  # a condition that lasts is emitted once
     assert [e["current"] for e in events if e["service_name"] == flagged] == [{"state": "spam"}]
@@ -62,7 +62,7 @@ def test_guard_blocks_a_bounce_burst_once_and_reports_a_spam_flag(simulator, tmp
         {"state": "ko"}]
 
     writes = posts(simulator.admin("GET", "/_sim/requests")[mark:])
-    assert [(method, name) for method, name, _ in writes] == [("POST", victim)], writes  # one BLOCK, no other
+    assert [write[:2] for write in writes] == [("POST", victim)], writes  # one BLOCK, no other
     states = {h["service_name"]: h["state"] for h in simulator.admin("GET", "/_sim/hostings")}
     assert states.pop(victim) == "ko" and states.pop(flagged) == "spam"
     assert set(states.values()) == {"ok"}

@@ -79,6 +79,7 @@ EXAMPLES = r"""
           name: mailops.ovh_hosting.block
 """
 
+# pylint: disable=wrong-import-position  # DOCUMENTATION comes first, as in every ansible.eda source
 import asyncio
 import hashlib
 import json
@@ -106,7 +107,6 @@ def _collections_root():
 if _collections_root() and _collections_root() not in sys.path:
     sys.path.insert(0, _collections_root())
 
-# pylint: disable=wrong-import-position
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils import fleet
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import bounce_facts, email_facts

@@ -89,7 +89,8 @@ def poll(source, w, emails, bounces=None):
     return [e["email_event"] for e in events], calls[:1] + reads + [c for c in calls[1:] if c not in reads]
 
 
-def fleet_calls(names=NAMES):
+def fleet_calls(names=None):
+    names = names or NAMES
     return [("GET", "/hosting/web")] + [("GET", "/hosting/web/%s/email" % n) for n in names]
 
 
@@ -133,11 +134,11 @@ def test_state_changes_are_emitted_once_each_way(source, fake_time):
     assert {e["kind"] for e in events} == {"state_changed"}
     assert events[0]["time"] == "2026-03-02T10:01:00+00:00" and len(events[0]["id"]) == 16
     clock.now += 60
-    events, _ = poll(source, w, {"a.example.org": email("ko"), "b.example.org": email(),
-                                 "c.example.org": email("bounce")})
+    events, _calls = poll(source, w, {"a.example.org": email("ko"), "b.example.org": email(),
+                                      "c.example.org": email("bounce")})
     assert events == []  # a state that persists is not re-emitted
     clock.now += 60
-    events, _ = poll(source, w, {"a.example.org": email(), "b.example.org": email(), "c.example.org": email("bounce")})
+    events, _calls = poll(source, w, {"a.example.org": email(), "b.example.org": email(), "c.example.org": email("bounce")})
     assert [(e["service_name"], e["current"]) for e in events] == [("a.example.org", {"state": "ok"})]
 
 
@@ -175,14 +176,14 @@ def test_send_spike_on_a_rate_over_max_per_hour_or_a_multiple_of_the_usual(sourc
     poll(source, w, {"a.example.org": email(sent_today=100), "b.example.org": email(sent_today=100)})
     for sent in (110, 120, 130):  # 10 mails in 10 minutes: 60 an hour, the usual rate
         clock.now += 600
-        events, _ = poll(source, w, {"a.example.org": email(sent_today=sent), "b.example.org": email(sent_today=sent)})
+        events, _calls = poll(source, w, {"a.example.org": email(sent_today=sent), "b.example.org": email(sent_today=sent)})
         assert events == []
     clock.now += 600
-    events, _ = poll(source, w, {"a.example.org": email(sent_today=230), "b.example.org": email(sent_today=131)})
+    events, _calls = poll(source, w, {"a.example.org": email(sent_today=230), "b.example.org": email(sent_today=131)})
     assert [(e["service_name"], e["kind"]) for e in events] == [("a.example.org", "send_spike")]
     assert events[0]["previous"]["sent_today"] == 130 and events[0]["current"]["per_hour"] == 600.0
     clock.now += 600
-    events, _ = poll(source, w, {"a.example.org": email(sent_today=330), "b.example.org": email(sent_today=131)})
+    events, _calls = poll(source, w, {"a.example.org": email(sent_today=330), "b.example.org": email(sent_today=131)})
     assert events == []  # the same spike, going on
     # The form of b, quiet so far, sends 150 in ten minutes: under max_per_hour... no, 900 an hour; and a
     # hosting whose usual rate is 60 an hour sending 150 an hour (15 in ten minutes) is a multiple, under the max.
@@ -191,7 +192,7 @@ def test_send_spike_on_a_rate_over_max_per_hour_or_a_multiple_of_the_usual(sourc
     clock.now += 600
     poll(source, w2, {"a.example.org": email(sent_today=110)})
     clock.now += 600
-    events, _ = poll(source, w2, {"a.example.org": email(sent_today=135)})
+    events, _calls = poll(source, w2, {"a.example.org": email(sent_today=135)})
     assert [e["kind"] for e in events] == ["send_spike"] and events[0]["current"]["per_hour"] == 150.0
 
 
@@ -200,7 +201,7 @@ def test_a_few_mails_between_close_polls_are_no_spike(source, fake_time):
     w = watch(source, clock=clock, max_per_hour=200, min_sent=20)
     poll(source, w, {"a.example.org": email(sent_today=1)})
     clock.now += 1
-    events, _ = poll(source, w, {"a.example.org": email(sent_today=4)})  # 10,800 an hour, but 3 mails
+    events, _calls = poll(source, w, {"a.example.org": email(sent_today=4)})  # 10,800 an hour, but 3 mails
     assert events == []
 
 
@@ -209,7 +210,7 @@ def test_midnight_reset_is_no_spike(source, fake_time):
     w = watch(source, clock=clock)
     poll(source, w, {"a.example.org": email(sent_today=900)})
     clock.now += 60
-    events, _ = poll(source, w, {"a.example.org": email(sent_today=0)})
+    events, _calls = poll(source, w, {"a.example.org": email(sent_today=0)})
     assert events == []
 
 
@@ -224,10 +225,10 @@ def test_unreadable_names_call_status_and_query_id_once(source, fake_time):
     assert events[0]["current"]["call"] == "GET /hosting/web/b.example.org/email"
     assert events[0]["current"]["status"] == 500 and events[0]["current"]["query_id"] == "EU.ext-1.abc"
     clock.now += 60
-    events, _ = poll(source, w, {"a.example.org": email(), "b.example.org": 500, "c.example.org": email()})
+    events, _calls = poll(source, w, {"a.example.org": email(), "b.example.org": 500, "c.example.org": email()})
     assert events == []
     clock.now += 60
-    events, _ = poll(source, w, {n: email() for n in NAMES})
+    events, _calls = poll(source, w, {n: email() for n in NAMES})
     assert events == []  # readable again, in the state it had: nothing changed
 
 
@@ -237,14 +238,14 @@ def test_a_restart_with_a_state_file_does_not_replay(source, fake_time, tmp_path
     w = watch(source, clock=clock, state_file=state)
     poll(source, w, {"a.example.org": email(), "b.example.org": email()})
     clock.now += 60
-    events, _ = poll(source, w, {"a.example.org": email("spam"), "b.example.org": email()})
+    events, _calls = poll(source, w, {"a.example.org": email("spam"), "b.example.org": email()})
     assert len(events) == 1
     clock.now += 60
     again = watch(source, clock=clock, state_file=state)  # the restarted source
     events, calls = poll(source, again, {"a.example.org": email("spam"), "b.example.org": email()})
     assert events == [] and calls == fleet_calls(["a.example.org", "b.example.org"])
     clock.now += 60
-    events, _ = poll(source, again, {"a.example.org": email("spam"), "b.example.org": email("ko")})
+    events, _calls = poll(source, again, {"a.example.org": email("spam"), "b.example.org": email("ko")})
     assert [(e["service_name"], e["previous"]) for e in events] == [("b.example.org", {"state": "ok"})]
     saved = json.loads(open(state, encoding="utf-8").read())
     assert set(saved["hostings"]) == {"a.example.org", "b.example.org"}
@@ -255,7 +256,7 @@ def test_an_unreadable_state_file_sets_a_new_baseline(source, fake_time, tmp_pat
     state = tmp_path / "watch.json"
     state.write_text("{not json")
     w = watch(source, state_file=str(state))
-    events, _ = poll(source, w, {"a.example.org": email("spam")})
+    events, _calls = poll(source, w, {"a.example.org": email("spam")})
     assert events == [] and "not read" in caplog.text
     assert json.loads(state.read_text())["hostings"]["a.example.org"]["state"] == "spam"
 
@@ -269,7 +270,7 @@ async def test_main_survives_429s_and_a_failed_poll_and_polls_again(source, fake
         mock.get(API + "/hosting/web", status=429, json={"message": "Too many requests"}, headers={"Retry-After": "1"})
         mock.get(API + "/hosting/web", json=["a.example.org"])  # the baseline, after the 429
         mock.get(API + "/hosting/web/a.example.org/email", json=email())
-        for _ in range(2):  # the next poll fails after its retry: an API restart
+        for _attempt in range(2):  # the next poll fails after its retry: an API restart
             mock.get(API + "/hosting/web", status=503, json={"message": "Service unavailable"})
         mock.get(API + "/hosting/web", json=["a.example.org"])
         mock.get(API + "/hosting/web/a.example.org/email", json=email("spam"))
@@ -331,7 +332,7 @@ async def test_the_poll_runs_off_the_event_loop(source, fake_time):
         return 200, {}, json.dumps(["a.example.org"])
 
     async def ticker():
-        for _ in range(5):
+        for _attempt in range(5):
             ticks.append(1)
             await asyncio.sleep(0)
         release.set()

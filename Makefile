@@ -33,13 +33,15 @@ collection-link:
 	ln -sfn $(CURDIR) $(COLL_PATH)
 
 # Debian tools the tests use: php-cli and php-cgi (form guard, mail() end to end; php-cgi reads .user.ini as
-# OVH's PHP does), chromium (report rendering), shellcheck (ansible-test sanity's shell script test).
+# OVH's PHP does), chromium (report rendering), shellcheck (ansible-test sanity's shell script test),
+# a Java 17 runtime (ansible-rulebook's rule engine, Drools).
 system-deps:
 	missing=""
 	command -v php >/dev/null || missing="$$missing php-cli"
 	command -v php-cgi >/dev/null || missing="$$missing php-cgi"
 	command -v chromium >/dev/null || missing="$$missing chromium"
 	command -v shellcheck >/dev/null || missing="$$missing shellcheck"
+	command -v java >/dev/null || missing="$$missing openjdk-17-jre-headless"
 	if [ -n "$$missing" ]; then
 	  echo "installing:$$missing"
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo
@@ -62,7 +64,7 @@ simulator-test: setup
 # End to end on loopback: inventory and fleet, report rendering in Chromium, playbooks, the form guard under
 # php -S, the diagnose playbook with PHP mail() wired to the simulator, the execution environment definition,
 # the built tarball; reliability under faults, restarts and competing runs; security; hostile input.
-E2E_TESTS := tests/demo tests/fleet tests/report tests/forms tests/diagnose tests/ee tests/packaging \
+E2E_TESTS := tests/demo tests/fleet tests/report tests/forms tests/diagnose tests/ee tests/packaging tests/eda \
 	tests/reliability tests/security tests/bad_input
 e2e: setup
 	$(PYTEST) -n 2 $(E2E_TESTS)

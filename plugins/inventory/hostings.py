@@ -77,7 +77,7 @@ notes:
     C(1)) and enable the cache, see the collection's C(docs/scale.md).
   - Hosts get C(ansible_python_interpreter) set to the controller's Python (the one running this plugin, which has
     the C(ovh) client), because they are not the implicit C(localhost).
-  - A source that fails (a bad option, the API unreachable) adds C(SOURCE: ERROR) to the variable
+  - A source that fails (a bad option, the API unreachable) adds the source and the error to the variable
     C(ovh_inventory_failures) of the group C(all), besides Ansible's warning; the collection's playbooks stop
     on it rather than widen the run to every hosting the credentials reach.
   - A hosting whose e-mail state cannot be read (after the client's retries) is still a host, in the group

@@ -62,9 +62,11 @@ simulator-test: setup
 
 # End to end on loopback: inventory and fleet, report rendering in Chromium, playbooks, the form guard under
 # php -S, the diagnose playbook with PHP mail() wired to the simulator, the execution environment definition,
-# the built tarball; reliability under faults, restarts and competing runs; security; hostile input.
+# the built tarball; reliability under faults, restarts and competing runs; security; hostile input; the docs
+# site antsibull-docs builds, read in Chromium.
 E2E_TESTS := tests/demo tests/fleet tests/report tests/forms tests/diagnose tests/ee tests/packaging \
-	tests/reliability tests/security tests/bad_input
+	tests/reliability tests/security tests/bad_input \
+	tests/docs
 e2e: setup
 	$(PYTEST) -n 2 $(E2E_TESTS)
 

@@ -16,7 +16,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_TEST_CONTENT_ROOT := $(COLL_PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup system-deps collection-link test unit simulator-test e2e sanity lint integration molecule demo clean
+.PHONY: setup system-deps collection-link test unit simulator-test e2e sanity lint integration molecule demo clean \
+	docs-lint
 
 ## setup: an idempotent .venv with pinned requirements, ovhsim, the collection linked, system tools
 setup: $(VENV)/.installed collection-link system-deps
@@ -51,7 +52,7 @@ system-deps:
 PYTEST := $(PY) -m pytest -q
 
 ## test: everything CI runs
-test: setup unit simulator-test e2e sanity lint integration molecule
+test: setup unit simulator-test e2e sanity docs-lint lint integration molecule
 
 # pytest + responses: exact HTTP call sequences, no server.
 unit: setup
@@ -63,9 +64,11 @@ simulator-test: setup
 
 # End to end on loopback: inventory and fleet, report rendering in Chromium, playbooks, the form guard under
 # php -S, the diagnose playbook with PHP mail() wired to the simulator, the execution environment definition,
-# the built tarball; reliability under faults, restarts and competing runs; security; hostile input.
+# the built tarball; reliability under faults, restarts and competing runs; security; hostile input; the guard
+# rulebook under ansible-rulebook; the docs site antsibull-docs builds, read in Chromium.
 E2E_TESTS := tests/demo tests/fleet tests/report tests/forms tests/diagnose tests/ee tests/packaging tests/eda \
-	tests/reliability tests/security tests/bad_input
+	tests/reliability tests/security tests/bad_input \
+	tests/docs
 e2e: setup
 	$(PYTEST) -n 2 $(E2E_TESTS)
 
@@ -79,6 +82,17 @@ sanity: setup $(PIP_STANDIN)
 
 lint: setup
 	ansible-lint --profile production
+
+# The docs as antsibull-docs reads them (plugins, modules, the inventory plugin, role argument specs), the
+# changelog fragments, and CHANGELOG.md as changelogs/changelog.yaml generates it.
+docs-lint: setup
+	cd $(COLL_PATH)
+	antsibull-docs lint-collection-docs --plugin-docs .
+	antsibull-changelog lint
+	generated=$$(mktemp)
+	antsibull-changelog generate --output "$$generated" --output-format md
+	diff -u "$$generated" CHANGELOG.md || { echo "CHANGELOG.md is generated: run antsibull-changelog generate"; exit 1; }
+	rm -f "$$generated"
 
 # ansible-test integration against a fresh simulator; its URL and keys reach the targets
 # through tests/integration/integration_config.yml.

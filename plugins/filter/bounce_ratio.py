@@ -55,7 +55,7 @@ _value:
       description: Mails sent today.
       type: int
     ratio:
-      description: O(bounces) divided by O(sent), rounded to 4 decimals; V(null) when not judged.
+      description: RV(_value.bounces) divided by RV(_value.sent), rounded to 4 decimals; V(null) when not judged.
       type: float
     judged:
       description: Whether the hosting sent enough mails today to be judged.

@@ -98,7 +98,7 @@ _value:
       description: When this content was first reported, ISO 8601 in Europe/Paris time with its offset.
       type: str
     content_digest:
-      description: SHA-256 of the content other than O(generated_at) and itself.
+      description: SHA-256 of the content other than RV(_value.generated_at) and itself.
       type: str
     policy:
       description: The thresholds the hostings were judged against.

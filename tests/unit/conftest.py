@@ -5,12 +5,23 @@ recorded HTTP calls, and a harness that runs a module's main() and returns what 
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import time
+from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19 (make matrix): AnsibleModule reads its args from basic._ANSIBLE_ARGS
+    @contextlib.contextmanager
+    def patch_module_args(args=None):
+        encoded = json.dumps({"ANSIBLE_MODULE_ARGS": args or {}}).encode()
+        with mock.patch.object(basic, "_ANSIBLE_ARGS", encoded):
+            yield
 
 
 class FakeTime:

@@ -28,7 +28,7 @@ description:
     waits about one action's delay. A hosting that fails does not stop the others; the task fails at the end,
     naming each one with its call, status, OVH's message and query id."
   - "Decided from what was just read: an entry of O(hostings) may carry O(hostings[].current), the hosting's
-    e-mail facts read earlier in the same run (the C(ovh_email) variable of the M(mailops.ovh_hosting.hostings)
+    e-mail facts read earlier in the same run (the C(ovh_email) variable of the P(mailops.ovh_hosting.hostings#inventory)
     inventory, or an entry of M(mailops.ovh_hosting.email_info)'s C(hostings)). A hosting they show compliant costs
     no call. A hosting to change is read again before any write and decided from that read, so a stale fact never
     causes a wrong action; a hosting that was compliant when read and changed since is seen by the next run."

@@ -69,7 +69,7 @@ def test_a_wrong_secret_is_a_clear_error(simulator, tmp_path):
     refused = run(simulator, tmp_path, wrong, "report.yml", hostings=HOSTINGS)
     assert refused.rc != 0, refused
     assert_no_traceback(refused.output)
-    assert "failed (HTTP 400): Invalid signature" in refused.output, refused
+    assert "failed (HTTP 400 INVALID_SIGNATURE): Invalid signature" in refused.output, refused
 
 
 def test_a_revoked_key_is_a_clear_error(simulator, tmp_path):

@@ -160,7 +160,7 @@ async def detection(source, args):
                 await asyncio.sleep(rng.uniform(0, args.interval))  # a burst at any phase of the polls
                 listings_before = sum(map(is_listing, sim.log()))
                 burst = sim.admin("POST", "/_sim/send", {"service_name": victim, "count": BURST,
-                                                        "recipients": RECIPIENTS, "bouncing": [BOUNCING]})
+                                                         "recipients": RECIPIENTS, "bouncing": [BOUNCING]})
                 sent_at = time.monotonic()
                 state = sim.admin("GET", f"/_sim/hostings/{victim}")["state"]
                 event = await watching.event(victim, "bounce_ratio_over", 10 * args.interval + 30)

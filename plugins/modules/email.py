@@ -318,8 +318,8 @@ def current_problem(entry):
     if current is None:
         return None
     if current.get("state") not in email_state.STATES:
-        return "hostings: current of %s has no known e-mail state (got %r)" % (entry["service_name"],
-                                                                              current.get("state"))
+        return "hostings: current of %s has no known e-mail state (got %r)" % (
+            entry["service_name"], current.get("state"))
     return None
 
 

@@ -225,8 +225,11 @@ class _Audit(object):
         value = None
         if found is not None:
             base, path = found
-            value = found if base == includes.EITHER else (includes.ROOT, includes.resolve(relative, base, path)[0]
-                                                          if includes.resolve(relative, base, path) else None)
+            if base == includes.EITHER:
+                value = found
+            else:
+                resolved = includes.resolve(relative, base, path)
+                value = (includes.ROOT, resolved[0] if resolved else None)
             if value[1] is None:
                 value = None
         self.constants[name] = (relative, source, start, end)

@@ -14,7 +14,7 @@ from ansible.module_utils.common.validation import check_type_int
 
 from .client import HostingApi
 
-__all__ = ("AUTH_ARGUMENT_SPEC", "HostingApi", "OvhModule", "argument_spec", "ovh_module")
+__all__ = ("AUTH_ARGUMENT_SPEC", "HostingApi", "OvhModule", "argument_spec")
 
 AUTH_ARGUMENT_SPEC = dict(
     endpoint=dict(type="str", fallback=(env_fallback, ["OVH_ENDPOINT"])),
@@ -38,20 +38,6 @@ def _with_auth_options(module_options) -> dict:
     return spec
 
 
-def ovh_module(spec: dict, **kwargs) -> AnsibleModule:
-    """``AnsibleModule(argument_spec=spec, **kwargs)``, where an int option ansible-core cannot convert is refused.
-
-    ansible-core 2.19 raises inside ``AnsibleModule()``, a traceback before any module code runs, for an infinite
-    int option (``.inf``, ``"inf"``: ``OverflowError``) and for one of over 4,300 digits (``ValueError`` when
-    it logs the invocation). Only then is the module built again with ``finite_int`` checking the int options,
-    which refuses such a value with ansible-core's usual message naming the option.
-    """
-    try:
-        return AnsibleModule(argument_spec=spec, **kwargs)
-    except (OverflowError, ValueError):
-        return AnsibleModule(argument_spec=_with_finite_ints(spec), **kwargs)
-
-
 class OvhModule(AnsibleModule):
     """An AnsibleModule with the shared options (``argument_spec`` holds the module's own), the client, and the
     failures of API calls. ``module.client()`` fails the module cleanly on bad settings or a missing library;
@@ -62,7 +48,11 @@ class OvhModule(AnsibleModule):
         spec = _with_auth_options(argument_spec or {})
         try:
             super().__init__(argument_spec=spec, **kwargs)
-        except (OverflowError, ValueError):  # see ovh_module()
+        except (OverflowError, ValueError):
+            # ansible-core 2.19 raises inside AnsibleModule(), a traceback before any module code runs, for an
+            # infinite int option (OverflowError) and one of over 4,300 digits (ValueError when it logs the
+            # invocation). Only then are the int options checked by finite_int, which refuses such a value with
+            # ansible-core's usual message naming the option.
             super().__init__(argument_spec=_with_finite_ints(spec), **kwargs)
 
     def client(self, **kwargs) -> HostingApi:

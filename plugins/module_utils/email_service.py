@@ -111,9 +111,7 @@ class _Hosting:
 
     def observe(self, email):
         self.reads += 1
-        state = email.get("state")
-        if not self.seen or self.seen[-1] != state:
-            self.seen.append(state)
+        _note_state(self.seen, email)
 
 
 class Converger:
@@ -303,8 +301,7 @@ class Converger:
         hosting.observe(email)
         hosting.fresh = email
         hosting.wait_reads += 1
-        if not hosting.wait_seen or hosting.wait_seen[-1] != email.get("state"):
-            hosting.wait_seen.append(email.get("state"))
+        _note_state(hosting.wait_seen, email)
 
     def _judge_wait(self, hosting):
         if hosting.done or hosting.fresh is None:
@@ -324,6 +321,13 @@ class Converger:
             self._fail(hosting, WaitTimeout(
                 timeout_message(self.wait_timeout, expected, hosting.wait_reads, hosting.wait_seen),
                 last_email=email))
+
+
+def _note_state(seen, email):
+    """Add the state of ``email`` to ``seen`` unless it is the last one there (a message lists the changes)."""
+    state = email.get("state")
+    if not seen or seen[-1] != state:
+        seen.append(state)
 
 
 def _maybe_applied(error, why):

@@ -1,6 +1,6 @@
 # Copyright (c) mailops.ovh_hosting contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ovh_module: int options ansible-core would crash on are refused, naming the option, before any call."""
+"""OvhModule: int options ansible-core would crash on are refused, naming the option, before any call."""
 
 from __future__ import annotations
 

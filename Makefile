@@ -10,6 +10,8 @@ PY          := $(VENV)/bin/python
 COLL_ROOT   := $(or $(TMPDIR),/tmp)/mailops-ovh_hosting-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 COLL_PATH   := $(COLL_ROOT)/ansible_collections/mailops/ovh_hosting
 PIP_STANDIN := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+# ansible-test 2.16 and 2.17 bootstrap pip 23.1.2 (make matrix)
+PIP_STANDIN_2_16 := $(HOME)/.ansible/test/cache/get_pip_23_1_2.py
 
 export PATH := $(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
@@ -17,7 +19,7 @@ export ANSIBLE_TEST_CONTENT_ROOT := $(COLL_PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup system-deps collection-link test unit simulator-test e2e sanity lint integration molecule demo clean \
-	docs-lint
+	docs-lint matrix
 
 ## setup: an idempotent .venv with pinned requirements, ovhsim, the collection linked, system tools
 setup: $(VENV)/.installed collection-link system-deps
@@ -73,7 +75,7 @@ e2e: setup
 	$(PYTEST) -n 2 $(E2E_TESTS)
 
 # ansible-test wants pip's bootstrap script from the internet: a stand-in that uses ensurepip.
-$(PIP_STANDIN): tests/utils/get_pip_standin.py
+$(PIP_STANDIN) $(PIP_STANDIN_2_16): tests/utils/get_pip_standin.py
 	mkdir -p $(dir $@)
 	cp $< $@
 
@@ -100,6 +102,13 @@ integration: setup
 	tests/utils/with_simulator.sh --action-delay 1 -- bash -c '\
 	  $(PY) tests/utils/integration_config.py "$$OVHSIM_URL" tests/integration/integration_config.yml && \
 	  cd $(COLL_PATH) && ansible-test integration --python 3.11 --color no'
+
+# Every ansible-core minor that meta/runtime.yml admits and Python 3.11 runs, each in a venv of its own (cached
+# under ~/.cache, by its tests/matrix/*.txt): unit tests, ansible-test sanity by that version's rules, ansible-doc
+# of the roles, the demo against ovhsim. .ci/run calls it after make test; MATRIX=2.16 for one minor.
+MATRIX ?=
+matrix: setup $(PIP_STANDIN) $(PIP_STANDIN_2_16)
+	tests/matrix/run.sh $(MATRIX)
 
 # Role scenarios under extensions/molecule/: each starts and stops its own simulator; idempotence included.
 molecule: setup

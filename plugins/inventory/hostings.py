@@ -80,6 +80,9 @@ notes:
   - A source that fails (a bad option, the API unreachable) adds the source and the error to the variable
     C(ovh_inventory_failures) of the group C(all), besides Ansible's warning; the collection's playbooks stop
     on it rather than widen the run to every hosting the credentials reach.
+  - Before ansible-core 2.19, a O(compose) expression gives a string unless it is a list, a dictionary or a
+    boolean (the examples' C(ovh_quota_left) is C("-200"), not C(-200)), as for every inventory plugin there:
+    compare it with C(| int), or set C(ANSIBLE_JINJA2_NATIVE=true). ansible-core 2.19 keeps the number.
   - A hosting whose e-mail state cannot be read (after the client's retries) is still a host, in the group
     C(email_unknown), with C(ovh_email) null and a warning naming the error.
 seealso:
@@ -133,9 +136,12 @@ FAILURES_VAR = "ovh_inventory_failures"
 CACHE_FORMAT = 2
 
 
-def _infinite_options(config):
+def _infinite_int_options(definitions, config):
+    """The int options that ``config`` sets to an infinite number (``.inf``, ``"-Infinity"``)."""
     names = []
-    for name, value in config.items():
+    for name, value in (config or {}).items():
+        if definitions.get(name, {}).get("type") not in ("int", "integer"):
+            continue
         try:
             if isinstance(value, (str, float)) and decimal.Decimal(value).is_infinite():
                 names.append(name)
@@ -166,9 +172,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         super().parse(inventory, loader, path)
         try:
             self._read_config_data(path)
-        except OverflowError:  # ansible-core 2.19's int conversion of an infinite value, which names no option
-            raise AnsibleParserError("%s: %s cannot be infinite in %s" % (
-                self.NAME, ", ".join(_infinite_options(loader.load_from_file(path, cache="none"))), path))
+        except Exception as error:
+            # ansible-core's int conversion of an infinite value fails in its own way on each version: a bare
+            # OverflowError naming no option (2.18, 2.19), "Unhandled exception when retrieving ..." or
+            # "invalid literal for int()" (2.16, 2.17). One message, naming the options, on all of them.
+            infinite = _infinite_int_options(self.option_definitions, loader.load_from_file(path, cache="none"))
+            if not infinite:
+                raise
+            raise AnsibleParserError("%s: %s cannot be infinite in %s" % (self.NAME, ", ".join(infinite), path)) \
+                from error
 
         query = self._query()
         cache_key = self.get_cache_key(path)

@@ -1,5 +1,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The audit of a document root: walk it once, run each rule family, link forms to their handlers.
+"""The audit of a document root: walk it once, run each rule family (one per file of this package), link forms to
+their handlers.
 
 A script "sends mail" when it calls a mail API itself or includes (``require __DIR__ . '/x.php'``,
 transitively) a file that does. A handler "verifies a Captcha" when it, or a file it includes, calls a

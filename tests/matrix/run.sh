@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# make matrix: the collection on every ansible-core minor that meta/runtime.yml admits and Python 3.11 runs.
+#   tests/matrix/run.sh [MINOR...]          (default: every tests/matrix/core-*.txt)
+# Each minor gets a venv of its own, from tests/matrix/core-MINOR.txt (ansible-core and its dependencies, pinned)
+# and tests/matrix/requirements.txt (the test tools), kept under MATRIX_DIR and rebuilt only when either file
+# changes. In it: the unit tests, ansible-test sanity with that version's own rules, ansible-doc of every role,
+# and the demo (the main job's playbooks) against ovhsim. Run from the Makefile, which links the collection
+# (ANSIBLE_COLLECTIONS_PATH, ANSIBLE_TEST_CONTENT_ROOT) and puts the project's venv, with ovhsim, on PATH.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+repo=$PWD
+matrix_dir=${MATRIX_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mailops-ovh_hosting-matrix}
+python=${MATRIX_PYTHON:-python3}
+: "${ANSIBLE_TEST_CONTENT_ROOT:?run through make matrix, which links the collection}"
+
+minors=("$@")
+if [ ${#minors[@]} -eq 0 ]; then
+  for file in tests/matrix/core-*.txt; do minors+=("$(basename "$file" .txt | sed 's/^core-//')"); done
+fi
+
+# The newest minor of the matrix is the one requirements.txt pins, which make test runs: the same release.
+pinned=$(sed -n 's/^ansible-core==//p' requirements.txt)
+newest=$(ls tests/matrix/core-*.txt | sed 's/.*core-//; s/\.txt$//' | sort -V | tail -n 1)
+if ! grep -qx "ansible-core==$pinned" "tests/matrix/core-$newest.txt"; then
+  echo "matrix: tests/matrix/core-$newest.txt does not pin requirements.txt's ansible-core==$pinned" >&2
+  exit 1
+fi
+
+venv_for() {  # the venv of one minor, built when its requirements changed
+  local minor=$1 core="tests/matrix/core-$1.txt" key venv
+  [ -f "$core" ] || { echo "matrix: no $core" >&2; return 1; }
+  key=$(cat "$core" tests/matrix/requirements.txt | md5sum | cut -c1-12)
+  venv="$matrix_dir/core-$minor-$key"
+  if [ ! -f "$venv/.installed" ]; then
+    rm -rf "$venv"
+    "$python" -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$core" -r tests/matrix/requirements.txt >&2
+    touch "$venv/.installed"
+  fi
+  echo "$venv"
+}
+
+results=()
+failed=0
+for minor in "${minors[@]}"; do
+  start=$SECONDS
+  echo "==== ansible-core $minor"
+  venv=$(venv_for "$minor")
+  version=$("$venv/bin/python" -c 'from ansible.release import __version__; print(__version__)')
+  case $version in "$minor".*) ;; *) echo "matrix: $venv has ansible-core $version, not $minor" >&2; exit 1 ;; esac
+  status=ok
+  # PYTHONPATH: ovhsim from this checkout, importable by the venv's Python (the demo test starts it with it).
+  run() { env -C "$dir" PATH="$venv/bin:$PATH" PYTHONPATH="$repo/simulator" "$@" || status=FAILED; }
+  dir=$repo
+
+  echo "-- unit tests"
+  run python -m pytest -q -n 2 tests/unit
+  echo "-- ansible-test sanity"
+  dir=$ANSIBLE_TEST_CONTENT_ROOT run ansible-test sanity --requirements --python 3.11 --color no
+  echo "-- ansible-doc of every role"
+  for role in roles/*/; do
+    run ansible-doc -t role "mailops.ovh_hosting.$(basename "$role")" >/dev/null
+  done
+  echo "-- the demo against ovhsim"
+  run python -m pytest -q tests/demo/test_demo.py
+
+  seconds=$((SECONDS - start))
+  results+=("ansible-core $version: $status (${seconds} s)")
+  [ "$status" = ok ] || failed=1
+done
+
+echo "==== matrix"
+printf '%s\n' "${results[@]}"
+exit "$failed"

@@ -81,7 +81,7 @@ notes:
     C(ovh_inventory_failures) of the group C(all), besides Ansible's warning; the collection's playbooks stop
     on it rather than widen the run to every hosting the credentials reach.
   - Before ansible-core 2.19, a O(compose) expression gives a string unless it is a list, a dictionary or a
-    boolean (the examples' C(ovh_quota_left) is C("-200"), not C(-200)), as for every inventory plugin there:
+    boolean (the examples' C(ovh_quota_left) is C("-200"), not C(-200)), as for every inventory plugin there;
     compare it with C(| int), or set C(ANSIBLE_JINJA2_NATIVE=true). ansible-core 2.19 keeps the number.
   - A hosting whose e-mail state cannot be read (after the client's retries) is still a host, in the group
     C(email_unknown), with C(ovh_email) null and a warning naming the error.

@@ -20,7 +20,7 @@ fi
 
 # The newest minor of the matrix is the one requirements.txt pins, which make test runs: the same release.
 pinned=$(sed -n 's/^ansible-core==//p' requirements.txt)
-newest=$(ls tests/matrix/core-*.txt | sed 's/.*core-//; s/\.txt$//' | sort -V | tail -n 1)
+newest=$(printf '%s\n' tests/matrix/core-*.txt | sed 's/.*core-//; s/\.txt$//' | sort -V | tail -n 1)
 if ! grep -qx "ansible-core==$pinned" "tests/matrix/core-$newest.txt"; then
   echo "matrix: tests/matrix/core-$newest.txt does not pin requirements.txt's ansible-core==$pinned" >&2
   exit 1

@@ -13,17 +13,21 @@ matrix_dir=${MATRIX_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/mailops-ovh_hosting-mat
 python=${MATRIX_PYTHON:-python3}
 : "${ANSIBLE_TEST_CONTENT_ROOT:?run through make matrix, which links the collection}"
 
-minors=("$@")
-if [ ${#minors[@]} -eq 0 ]; then
-  for file in tests/matrix/core-*.txt; do minors+=("$(basename "$file" .txt | sed 's/^core-//')"); done
-fi
-
-# The newest minor of the matrix is the one requirements.txt pins, which make test runs: the same release.
+# The newest minor of the matrix is the one requirements.txt pins: make test runs all its tests on that very
+# release, so by default the matrix runs the older ones (name it to run it here too).
 pinned=$(sed -n 's/^ansible-core==//p' requirements.txt)
 newest=$(printf '%s\n' tests/matrix/core-*.txt | sed 's/.*core-//; s/\.txt$//' | sort -V | tail -n 1)
 if ! grep -qx "ansible-core==$pinned" "tests/matrix/core-$newest.txt"; then
   echo "matrix: tests/matrix/core-$newest.txt does not pin requirements.txt's ansible-core==$pinned" >&2
   exit 1
+fi
+minors=("$@")
+if [ ${#minors[@]} -eq 0 ]; then
+  for file in tests/matrix/core-*.txt; do
+    minor=$(basename "$file" .txt | sed 's/^core-//')
+    [ "$minor" = "$newest" ] || minors+=("$minor")
+  done
+  echo "matrix: ansible-core $newest ($pinned) is make test's; here: ${minors[*]}"
 fi
 
 venv_for() {  # the venv of one minor, built when its requirements changed
@@ -50,22 +54,29 @@ for minor in "${minors[@]}"; do
   case $version in "$minor".*) ;; *) echo "matrix: $venv has ansible-core $version, not $minor" >&2; exit 1 ;; esac
   status=ok
   # PYTHONPATH: ovhsim from this checkout, importable by the venv's Python (the demo test starts it with it).
+  steps=""
   run() { env -C "$dir" PATH="$venv/bin:$PATH" PYTHONPATH="$repo/simulator" "$@" || status=FAILED; }
+  step() { steps="$steps${steps:+, }$1 $((SECONDS - step_start)) s"; step_start=$SECONDS; }
   dir=$repo
+  step_start=$start
+  step venv
 
   echo "-- unit tests"
   run python -m pytest -q -n 2 tests/unit
+  step unit
   echo "-- ansible-test sanity"
   dir=$ANSIBLE_TEST_CONTENT_ROOT run ansible-test sanity --requirements --python 3.11 --color no
+  step sanity
   echo "-- ansible-doc of every role"
   for role in roles/*/; do
     run ansible-doc -t role "mailops.ovh_hosting.$(basename "$role")" >/dev/null
   done
+  step ansible-doc
   echo "-- the demo against ovhsim"
   run python -m pytest -q tests/demo/test_demo.py
+  step demo
 
-  seconds=$((SECONDS - start))
-  results+=("ansible-core $version: $status (${seconds} s)")
+  results+=("ansible-core $version: $status in $((SECONDS - start)) s ($steps)")
   [ "$status" = ok ] || failed=1
 done
 

@@ -90,11 +90,12 @@ seealso:
   - module: mailops.ovh_hosting.email
 """
 
+# One YAML document: ansible-core 2.16's sanity (yamllint) parses EXAMPLES as one.
 EXAMPLES = r"""
-# demo.ovh_hostings.yml: every hosting, grouped by e-mail state; credentials from OVH_* or ovh.conf
-plugin: mailops.ovh_hosting.hostings
+# The smallest source, demo.ovh_hostings.yml: every hosting, grouped by e-mail state; credentials from OVH_* or
+# ovh.conf:
+#   plugin: mailops.ovh_hosting.hostings
 
----
 # Only one cluster, cached for an hour, gentle on the API, plus a group per offer and a bouncing group.
 plugin: mailops.ovh_hosting.hostings
 pattern: "*.cluster021.hosting.ovh.net"

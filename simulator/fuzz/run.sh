@@ -16,6 +16,7 @@ from ovhsim.testing import admin_call
 for record in admin_call(sys.argv[1], "GET", "/_sim/hostings"):
     print(json.dumps(record["service_name"]))' "$OVHSIM_URL" >"$workdir/fleet.txt"
 
+cd "$workdir"   # whatever schemathesis or hypothesis write goes away with it
 export SCHEMATHESIS_HOOKS="$here/hooks.py" OVHSIM_FUZZ_FLEET="$workdir/fleet.txt"
 schemathesis --config-file "$workdir/schemathesis.toml" run "$here/../tests/data/ovh-openapi-hosting-email.json" \
   --url "${OVHSIM_URL%/}/1.0" --workers 1 "$@"

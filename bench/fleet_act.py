@@ -130,8 +130,8 @@ class ActingFleet:
 
 
 def busiest_second(entries) -> int:
-    """The most requests the simulator received within any one second."""
-    stamps = sorted(entry["timestamp"] for entry in entries)
+    """The most requests the simulator received within any one second (by arrival, not by answer)."""
+    stamps = sorted(entry["received"] for entry in entries)
     most, start = 0, 0
     for end, stamp in enumerate(stamps):
         while stamp - stamps[start] >= 1.0:

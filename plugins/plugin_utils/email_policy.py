@@ -243,13 +243,15 @@ def _request(entry):
             Wanted(entry["service_name"], None if state == "unmanaged" else state, entry["report_recipient"]),
             email_object(entry["facts"])):
         return None  # the rule email applies to facts handed in: no call, so no module run either
-    return {
+    request = {
         "service_name": entry["service_name"],
         "state": None if state == "unmanaged" else state,
         "report_recipient": entry["report_recipient"],
         "allow_force": entry["allow_force"],
         "current": entry["facts"],
     }
+    # What is not managed is left out: email's choices refuse a null state.
+    return {key: value for key, value in request.items() if value is not None}
 
 
 def results(judged, applied):

@@ -103,8 +103,13 @@ def test_hostings_without_a_guard_are_left_to_the_module_to_read():
     assert got[0]["current"] is None and not got[0]["read_first"]
     judged = email_policy.judge(got, [])
     assert judged[0]["failure"] is None
-    assert judged[0]["request"] == {"service_name": "a", "state": "blocked", "report_recipient": None,
-                                    "allow_force": False, "current": None}
+    assert judged[0]["request"] == {"service_name": "a", "state": "blocked", "allow_force": False}
+
+
+def test_an_unmanaged_state_is_left_out_of_the_request():
+    policy = settings(["a"], {"a": {"email_policy_report_recipient": "ops@example.com"}}, {}, "a")
+    judged = email_policy.judge(policy, [])
+    assert judged[0]["request"] == {"service_name": "a", "report_recipient": "ops@example.com", "allow_force": False}
 
 
 def test_unreadable_inventory_facts_are_read_again():
@@ -142,8 +147,8 @@ def test_a_triggered_guard_blocks_and_wins_over_the_wanted_state():
                                 now="2027-01-15T12:00:00+01:00")
     guard = judged[0]["guard"]
     assert (guard["bounces"], guard["sent"], guard["ratio"], guard["triggered"]) == (30, 100, 0.3, True)
-    assert judged[0]["request"] == {"service_name": "b", "state": "blocked", "report_recipient": None,
-                                    "allow_force": False, "current": with_bounces}
+    assert judged[0]["request"] == {"service_name": "b", "state": "blocked", "allow_force": False,
+                                    "current": with_bounces}
     assert not judged[0]["needs_bounces"]
 
 

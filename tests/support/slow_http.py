@@ -116,7 +116,7 @@ class SlowServer:
     @staticmethod
     def _closed_within(connection, seconds) -> bool:
         """Wait ``seconds``, or less if the client closes the connection (it sends nothing while it waits)."""
-        readable, _, _ = select.select([connection], [], [], seconds)
+        readable = select.select([connection], [], [], seconds)[0]
         return bool(readable) and connection.recv(1) == b""
 
 

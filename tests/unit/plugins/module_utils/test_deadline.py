@@ -72,11 +72,11 @@ def test_the_deadline_is_the_threads_own_and_ends_with_the_block():
 def test_only_the_attempts_past_their_deadline_are_cut_among_concurrent_ones():
     """Eight threads, one deadline each: the four short ones are cut, the four long ones get their answer."""
     results = {}
-    pairs = [pair() for _ in range(8)]
+    pairs = [pair() for index in range(8)]
     short_done = threading.Barrier(5)
 
     def attempt(index):
-        ours, _theirs = pairs[index]
+        ours = pairs[index][0]
         short = index % 2 == 1
         with Deadline(0.3 if short else 30) as deadline:
             deadline.watch(ours)

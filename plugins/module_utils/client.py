@@ -359,7 +359,7 @@ class HostingApi:
 
 def no_complete_answer(url, timeout) -> str:
     """An attempt cut at its deadline: no answer, or not all of it, within ``timeout`` seconds."""
-    return "no complete answer from %s within %s s (timeout)" % (_where(url), timeout)
+    return "no complete answer from %s within %s s (timeout)" % (_where(url), _seconds(timeout))
 
 
 def connection_problem(error, url, timeout) -> str:
@@ -373,9 +373,9 @@ def connection_problem(error, url, timeout) -> str:
         cause = cause.__cause__ or cause.__context__ or (cause.args[0] if cause.args and isinstance(
             cause.args[0], BaseException) else None) or getattr(cause, "reason", None)
     if isinstance(error, requests.exceptions.ConnectTimeout):
-        return "no connection to %s within %s s (connect timeout)" % (where, timeout)
+        return "no connection to %s within %s s (connect timeout)" % (where, _seconds(timeout))
     if isinstance(error, requests.exceptions.Timeout):
-        return "no answer from %s within %s s (timeout)" % (where, timeout)
+        return "no answer from %s within %s s (timeout)" % (where, _seconds(timeout))
     if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
         return "connection refused by %s" % where
     if any(isinstance(cause, ConnectionResetError) for cause in causes):
@@ -390,6 +390,10 @@ def connection_problem(error, url, timeout) -> str:
 def _where(url) -> str:
     parts = urlsplit(url)
     return "%s:%s" % (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def _seconds(timeout) -> str:
+    return "%g" % timeout  # 3 and 2.5, not 3.0: the event source's options are floats
 
 
 def _settle_environment(session, url):

@@ -11,13 +11,20 @@ dripping server held a call with ``timeout: 3`` for over a minute. They leave 2 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import runpy
+import ssl
 import subprocess
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
@@ -56,6 +63,40 @@ def test_an_answer_not_complete_within_the_timeout_is_cut_at_it(mode):
     breaker = OutageBreaker(1)
     breaker.record(error)
     assert breaker.tripped
+
+
+def test_a_dripping_answer_over_tls_is_cut_at_the_timeout(monkeypatch, tmp_path):
+    """Over TLS the socket urllib3 connected is wrapped (replaced) once the handshake is done: the cut holds."""
+    context, ca_bundle = tls_server_context(tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca_bundle)  # read when the client is made
+    with SlowServer("drip-body", tls=context) as server:
+        error, elapsed = timed(client(server, timeout=1).list_hostings)
+    assert str(error) == ("GET /hosting/web failed (no HTTP answer): no complete answer from 127.0.0.1:%d within "
+                          "1 s (timeout)" % server.port)
+    assert elapsed < 1 + SLACK, elapsed
+    assert server.held[0] < 1 + SLACK, server.held
+
+
+def tls_server_context(tmp_path):
+    """A server context with a fresh self-signed certificate for 127.0.0.1, and the file a client trusts."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context, str(cert_file)
 
 
 def test_a_slow_answer_complete_within_the_timeout_is_read():

@@ -27,8 +27,9 @@ HOSTINGS = ["drip-%02d.cluster021.hosting.ovh.net" % number for number in range(
 
 
 class SlowServer:
-    def __init__(self, mode, gap=0.3, chunks=4):
+    def __init__(self, mode, gap=0.3, chunks=4, tls=None):
         self.mode = mode
+        self.tls = tls  # an ssl.SSLContext for the server side: HTTPS
         self.gap = gap
         self.chunks = chunks
         self.requests = []
@@ -37,7 +38,7 @@ class SlowServer:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(0.2)
         self.port = self._listener.getsockname()[1]
-        self.endpoint = "http://127.0.0.1:%d/1.0" % self.port
+        self.endpoint = "%s://127.0.0.1:%d/1.0" % ("https" if tls else "http", self.port)
         self._threads = [threading.Thread(target=self._accept, daemon=True)]
 
     def __enter__(self):
@@ -62,6 +63,9 @@ class SlowServer:
 
     def _serve(self, connection):
         with connection, contextlib.suppress(OSError):
+            if self.tls:
+                connection.settimeout(5)
+                connection = self.tls.wrap_socket(connection, server_side=True)
             connection.settimeout(0.2)
             pending = b""
             while not self._stop.is_set():

@@ -57,7 +57,7 @@ def cpu_per_call(client_module, endpoint, credentials, name, calls) -> float:
     api = client_module.HostingApi(endpoint=endpoint, timeout=30, retries=0, **credentials)
     api.get_email(name)  # clock sync and connection outside the measure
     started = time.process_time()
-    for _ in range(calls):
+    for dummy in range(calls):
         api.get_email(name)
     return (time.process_time() - started) / calls
 
@@ -88,7 +88,7 @@ def main() -> None:
             credentials = {key: sim[key] for key in ("application_key", "application_secret", "consumer_key")}
             name = client_module.HostingApi(endpoint=endpoint, **credentials).list_hostings()[0]
             runs = {"with": [], "without": []}
-            for _ in range(args.repeat):
+            for dummy in range(args.repeat):
                 runs["with"].append(cpu_per_call(client_module, endpoint, credentials, name, args.calls))
                 with without_deadline(client_module):
                     runs["without"].append(cpu_per_call(client_module, endpoint, credentials, name, args.calls))

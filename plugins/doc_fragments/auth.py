@@ -42,7 +42,8 @@ options:
         the call fails with "no complete answer from HOST:PORT within N s", or is retried (see O(retries)).
       - Each retry has a deadline of its own, so a call whose every attempt times out takes up to (O(retries) + 1)
         times O(timeout), plus the back-off between attempts. Waiting for the rate limit is not counted.
-      - Name resolution (DNS) is not bounded by it.
+      - Name resolution (DNS) is not bounded by it. A host name with several addresses is connected to one
+        address after another, each given the time left.
     type: int
     default: 30
   retries:

@@ -14,7 +14,7 @@ Each hands the socket to the deadline of the attempt running in its thread (a th
 request from the thread that makes it). The deadline keeps a duplicate of the socket's descriptor of its own, so
 that it can shut the connection down from the watchdog thread without touching urllib3's socket objects (TLS
 wrapping replaces them) and without racing their close. Only name resolution cannot be cut; the TCP connect is
-given no more than the time left.
+given no more than the time left, to each address of the host that urllib3 tries in turn.
 """
 
 from __future__ import annotations
@@ -162,9 +162,11 @@ class _Watched:
         deadline = current()
         if deadline is None:
             return super()._new_conn()
-        # The socket is not ours until connected: give the connect no more than the time left.
+        # The socket is not ours until connected: give the connect no more than the time left (urllib3 gives it
+        # to each address of the host in turn).
         left = max(deadline.remaining(), 0.001)
-        self.timeout = left if self.timeout is None else min(self.timeout, left)
+        if not isinstance(self.timeout, (int, float)) or self.timeout > left:  # None: no timeout of its own
+            self.timeout = left
         sock = super()._new_conn()
         deadline.watch(sock)
         self._watched_by = deadline

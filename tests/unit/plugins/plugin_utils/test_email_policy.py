@@ -62,9 +62,11 @@ def test_a_forced_state_wins_over_every_hostings_own():
 
 
 def test_bad_values_fail_at_once_naming_each_hosting_and_variable():
-    hostvars = {"a": {"email_policy_state": "blok"}, "b": {"email_policy_guard_max_bounce_ratio": "lots",
-                                                         "email_policy_guard_min_sent": -1},
-                "c": {"email_policy_allow_force": "maybe", "email_policy_guard_action": "shout"}}
+    hostvars = {
+        "a": {"email_policy_state": "blok"},
+        "b": {"email_policy_guard_max_bounce_ratio": "lots", "email_policy_guard_min_sent": -1},
+        "c": {"email_policy_allow_force": "maybe", "email_policy_guard_action": "shout"},
+    }
     with pytest.raises(email_policy.PolicyError) as raised:
         settings(["a", "b", "c"], hostvars, {}, "a")
     message = str(raised.value)

@@ -143,6 +143,13 @@ class SharedToken:
         context = dict(method="POST", path=urlsplit(self.token_url).path)
         session = ovh.oauth2.RefreshOAuth2Session(
             token_url=self.token_url, client=BackendApplicationClient(client_id=self.client_id, scope=["all"]))
+        answer = {}
+
+        def seen(response):  # the status and query id of the answer, which the ovh client's error lacks
+            answer.update(status=response.status_code, query_id=response.headers.get("X-Ovh-QueryID"))
+            return response
+
+        session.register_compliance_hook("access_token_response", seen)
         try:
             return session.fetch_token(token_url=self.token_url, client_id=self.client_id,
                                        client_secret=self._client_secret, timeout=self.timeout)
@@ -152,7 +159,8 @@ class SharedToken:
         except (ovh.exceptions.APIError, OAuth2Error) as error:
             raise HostingApiError(
                 "OAuth2 token refused by %s (%s). Check client_id and client_secret: the service account may have "
-                "been deleted or its secret renewed" % (self.token_url, _excerpt(str(error))), **context)
+                "been deleted or its secret renewed" % (self.token_url, _excerpt(str(error))),
+                ambiguous=answer.get("status", 0) >= 500, **answer, **context)
         finally:
             session.close()
 

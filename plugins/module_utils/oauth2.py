@@ -122,12 +122,20 @@ class SharedToken:
         self.timeout = timeout
         self._lock = threading.Lock()
         self._token = None
+        self._refused = None  # the token endpoint's refusal, told to every thread rather than asked again
 
     def current(self, refused=None) -> dict:
         """A token to send: the one held unless it nears its end, or is ``refused`` (then a new one)."""
         with self._lock:
+            if self._refused is not None:
+                raise self._refused
             if self._token is None or self._token is refused or _expired(self._token, time.time()):
-                self._token = self._fetch()
+                try:
+                    self._token = self._fetch()
+                except HostingApiError as error:
+                    if not error.ambiguous:
+                        self._refused = error
+                    raise
             return self._token
 
     def install(self, oauth2, refused=None) -> dict:

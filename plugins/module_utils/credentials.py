@@ -65,7 +65,7 @@ def resolve_credentials(section: str, options: dict) -> Credentials:
         missing = "client_secret" if oauth2 == ["client_id"] else "client_id"
         raise HostingApiError(
             "OAuth2 credentials for %s are incomplete: %s is set but not %s; set it as the %s option, as OVH_%s, "
-            "or in the [%s] section of ovh.conf" % (section, credentials.named(oauth2[0]), missing, missing,
-                                                  missing.upper(), section)
+            "or in the [%s] section of ovh.conf"
+            % (section, credentials.named(oauth2[0]), missing, missing, missing.upper(), section)
         )
     return credentials

@@ -46,8 +46,8 @@ def test_token_then_calls_with_the_real_client(sim, two_hostings):
 
 def test_the_token_answer_is_ovhs(sim):
     account = sim.service_account()
-    answer = requests.post(sim.admin_url + "/auth/oauth2/token", data={"grant_type": "client_credentials",
-                                                                      "scope": "all"},
+    form = {"grant_type": "client_credentials", "scope": "all"}
+    answer = requests.post(sim.admin_url + "/auth/oauth2/token", data=form,
                            auth=(account["client_id"], account["client_secret"]), timeout=10)
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
     body = answer.json()

@@ -197,7 +197,8 @@ class Simulator:
     def _handle_token(self, req: Request, query_id: str) -> Response:
         """The OAuth2 token endpoint, beside /1.0 as OVH has it beside its API; logged with the API requests,
         never faulted."""
-        entry = {"time": None, "timestamp": None, "method": req.method, "path": TOKEN_PATH, "query": "",
+        entry = {"time": None, "timestamp": None, "received": round(self.model.clock.now(), 3), "method": req.method,
+                 "path": TOKEN_PATH, "query": "",
                  "status": 0, "applied": False, "consumer_key_id": None, "client_id": None, "query_id": query_id,
                  "fault": None}
         headers = dict(JSON_HEADERS, **{"X-Ovh-QueryID": query_id, "Cache-Control": "no-store"})
@@ -236,9 +237,10 @@ class Simulator:
                                                 req.body, path, time.time())
 
     def _handle_api(self, req: Request, path: str, query: str, query_id: str) -> Response:
-        entry = {"time": None, "timestamp": None, "method": req.method, "path": path, "query": query, "status": 0, "applied": False,
-                 "consumer_key_id": None, "client_id": None, "query_id": query_id,
-                 "fault": None}
+        # "received" (when the request came in) is what a rate limit is judged by; "timestamp" is when it was answered.
+        entry = {"time": None, "timestamp": None, "received": round(self.model.clock.now(), 3), "method": req.method,
+                 "path": path, "query": query, "status": 0, "applied": False,
+                 "consumer_key_id": None, "client_id": None, "query_id": query_id, "fault": None}
         response = None
         try:
             response = self._answer_api(req, path, query_id, entry)

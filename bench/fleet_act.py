@@ -179,7 +179,7 @@ def run_phases(args, workdir: Path, bin_dir: Path) -> list:
                          f"{gather_n - gather_10:.2f} s, {grows:.2f}x (goal at most 1.2x); whole run "
                          f"{enforce_n - gather_n:+.2f} s over the gather (goal at most +3 s)")
     if "f" in args.phases:
-        with acting_fleet(args, max(args.hostings, 50), workdir, bin_dir, action_delay=args.action_delay) as fleet:
+        with acting_fleet(args, 60, workdir, bin_dir, action_delay=args.action_delay) as fleet:
             names = fleet.names[:50]
             startup = fleet.block_startup()[0]
             block, calls, _log = fleet.block(names)

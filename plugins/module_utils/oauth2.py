@@ -28,6 +28,7 @@ except ImportError:
 else:
     HAS_OAUTH2 = hasattr(ovh.client, "OAUTH2_TOKEN_URLS")  # ovh >= 1.2.0
 
+from .deadline import watch_session
 from .errors import HostingApiError
 
 TOKEN_PATH = "/auth/oauth2/token"
@@ -151,6 +152,7 @@ class SharedToken:
         context = dict(method="POST", path=urlsplit(self.token_url).path)
         session = ovh.oauth2.RefreshOAuth2Session(
             token_url=self.token_url, client=BackendApplicationClient(client_id=self.client_id, scope=["all"]))
+        watch_session(session)  # under the deadline of the call that needs the token
         answer = {}
 
         def seen(response):  # the status and query id of the answer, which the ovh client's error lacks

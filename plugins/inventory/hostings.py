@@ -42,6 +42,12 @@ options:
   consumer_key:
     env:
       - name: OVH_CONSUMER_KEY
+  client_id:
+    env:
+      - name: OVH_CLIENT_ID
+  client_secret:
+    env:
+      - name: OVH_CLIENT_SECRET
   pattern:
     description:
       - Only the hostings whose service name matches this shell-style glob (C(*), C(?), C([...])), for example

@@ -29,7 +29,7 @@ class HostingApiError(Exception):
     """
 
     def __init__(self, message, service_name=None, method=None, path=None, status=None, query_id=None,
-                 error_code=None, ambiguous=False, retry_after=None):
+                 error_code=None, ambiguous=False, retry_after=None, iam_actions=None):
         super().__init__(message)
         self.message = message
         self.service_name = service_name
@@ -40,6 +40,8 @@ class HostingApiError(Exception):
         self.error_code = error_code
         self.ambiguous = ambiguous
         self.retry_after = retry_after
+        # OVH's IAM names the actions it refused in details.unauthorizedActionsByIAM (a comma-separated string)
+        self.iam_actions = iam_actions
 
     @property
     def not_granted(self) -> bool:
@@ -70,6 +72,10 @@ class HostingApiError(Exception):
     @property
     def hint(self) -> str | None:
         """What to do about it, when OVH's answer says: the access rule to add, or the keys to check."""
+        if self.status == 403 and self.iam_actions:
+            where = " on hosting %s" % self.service_name if self.service_name else ""
+            return "The service account needs the IAM action '%s'%s: add it to one of its policies" % (
+                self.iam_actions, where)
         if self.not_granted and self.required_access_rule:
             return "The consumer key needs the access rule '%s'" % self.required_access_rule
         if self.status == 403 and self.credentials_refused:

@@ -112,6 +112,34 @@ class RunningSimulator:
         parsed = [dict(zip(("method", "path"), rule.split(" ", 1))) for rule in rules]
         return self.admin("POST", "/_sim/keys", {"rules": parsed})
 
+    def service_account(self, *actions: str, resources=None, token_lifetime: int | None = None) -> dict:
+        """A new OAuth2 service account; with ``actions``, a policy allowing them on ``resources`` (default: every
+        hosting). Returns its endpoint, client_id, client_secret and identity."""
+        body = {}
+        if actions:
+            body["actions"] = list(actions)
+        if resources:
+            body["resources"] = list(resources)
+        if token_lifetime is not None:
+            body["token_lifetime"] = token_lifetime
+        return self.admin("POST", "/_sim/service-accounts", body)
+
+    def grant(self, account: dict, *actions: str, resources=None) -> dict:
+        """Add a policy allowing ``actions`` to the service account."""
+        return self.admin("POST", "/_sim/iam/policies", {
+            "name": "granted", "identities": [account["identity"]], "allow": list(actions),
+            "resources": list(resources or ["urn:v1:eu:resource:webHosting:*"])})
+
+    def oauth2_client(self, account: dict, **kwargs):
+        """An ``ovh.Client`` with the service account's client credentials. The token URL is registered beside
+        /1.0; oauthlib refuses its plain http:// unless OAUTHLIB_INSECURE_TRANSPORT is set (the caller's choice)."""
+        import ovh.client
+
+        ovh.client.ENDPOINTS.setdefault(self.url, self.url)
+        ovh.client.OAUTH2_TOKEN_URLS.setdefault(self.url, self.admin_url + "/auth/oauth2/token")
+        return ovh.Client(endpoint=self.url, client_id=account["client_id"], client_secret=account["client_secret"],
+                          **kwargs)
+
     def stop(self) -> None:
         if not self._stopped:
             self._stopped = True

@@ -24,6 +24,11 @@ options:
     description: Else OVH_APPLICATION_SECRET or ovh.conf. Never logged nor emitted.
   consumer_key:
     description: Else OVH_CONSUMER_KEY or ovh.conf. Never logged nor emitted.
+  client_id:
+    description: An OAuth2 service account instead of the three above (mixing both sets is refused); else
+      OVH_CLIENT_ID or ovh.conf. Never logged nor emitted.
+  client_secret:
+    description: Else OVH_CLIENT_SECRET or ovh.conf. Never logged nor emitted.
   timeout:
     description:
       - Deadline in seconds of each HTTP attempt, from connecting to the last byte of the answer, as the modules'
@@ -129,7 +134,8 @@ _NUMBERS = {  # argument: (type, smallest allowed, whether the smallest is exclu
     "min_sent": (int, 0, False), "window_hours": (float, 0, True), "max_per_hour": (float, 0, True),
     "spike_factor": (float, 1, True),
 }
-_TEXT = ("endpoint", "application_key", "application_secret", "consumer_key", "state_file")
+_TEXT = ("endpoint", "application_key", "application_secret", "consumer_key", "client_id", "client_secret",
+         "state_file")
 
 
 class ArgumentError(ValueError):
@@ -314,7 +320,8 @@ class Watch:
 def client(options) -> HostingApi:
     return HostingApi(endpoint=options.get("endpoint"), application_key=options.get("application_key"),
                       application_secret=options.get("application_secret"),
-                      consumer_key=options.get("consumer_key"), timeout=options["timeout"],
+                      consumer_key=options.get("consumer_key"), client_id=options.get("client_id"),
+                      client_secret=options.get("client_secret"), timeout=options["timeout"],
                       retries=options["retries"], rate_limit=options["rate_limit"])
 
 

@@ -354,3 +354,19 @@ def test_logs_carry_no_secret(source, fake_time, caplog):
         with pytest.raises(Exception):
             w.poll()
     assert "app-secret" not in caplog.text and "consumer-key" not in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_a_service_account_polls_with_one_token(source, fake_time, monkeypatch):
+    monkeypatch.setattr(asyncio, "sleep", _no_sleep)
+    url = "https://api.example.test/1.0"
+    with responses.RequestsMock() as mock:
+        mock.post("https://api.example.test/auth/oauth2/token",
+                  json={"access_token": "tok", "token_type": "Bearer", "expires_in": 3600, "scope": "all"})
+        mock.get(url + "/hosting/web", json=["shop-1.cluster021.hosting.ovh.net"])
+        mock.get(url + "/hosting/web/shop-1.cluster021.hosting.ovh.net/email", json=email())
+        await source["main"](ListQueue(), {"endpoint": url, "client_id": "sa-id", "client_secret": "sa-secret",
+                                           "interval": 1}, polls=2)
+        methods = [call.request.method for call in mock.calls]
+        assert methods[0] == "POST" and methods.count("POST") == 1 and len(methods) == 5
+        assert {call.request.headers["Authorization"] for call in mock.calls[1:]} == {"Bearer tok"}

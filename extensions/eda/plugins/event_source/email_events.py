@@ -14,6 +14,9 @@ description:
     O(max_per_hour), or cannot be read.
   - The first poll sets the baseline and emits nothing unless O(emit_initial). A condition that persists is
     emitted once. With O(state_file) a restart does not replay old events.
+  - A hosting whose state or bounces cannot be read gives one C(unreadable) event (call, status, OVH query id)
+    while the failure lasts. After a failed bounce read its bounce counter is not taken as read: the next poll
+    reads the bounces again.
   - Each event is C({"email_event": {id, service_name, kind, previous, current, time}}).
 options:
   endpoint:
@@ -180,6 +183,11 @@ def _now_text(now):
     return datetime.fromtimestamp(now, timezone.utc).isoformat()
 
 
+def _failure(error):
+    """An unreadable event's figures: the failed call, its status and OVH's query id (None when there was no answer)."""
+    return {"call": error.call, "status": error.status, "query_id": error.query_id, "message": error.message}
+
+
 def _event_id(service_name, kind, previous, current, when):
     text = json.dumps([service_name, kind, previous, current, when], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -243,21 +251,19 @@ class Watch:
     def _judge(self, outcome, now):
         name = outcome.service_name
         if not outcome.ok:
-            error = outcome.error
-            current = {"call": "%s %s" % (error.method, error.path), "status": error.status,
-                       "query_id": error.query_id, "message": error.message}
-            return self._condition(name, "unreadable", True, None, current, now)
+            return self._condition(name, "unreadable", True, None, _failure(outcome.error), now)
         facts = email_facts(name, outcome.value)
         before = self.hostings.get(name)
         hosting = {"state": facts["state"], "sent_today": facts["sent_today"] or 0,
                    "bounced_total": facts["bounced_total"] or 0, "time": now,
                    "bounces": (before or {}).get("bounces", [])}
-        events = self._condition(name, "unreadable", False, None, None, now)
+        events = []
         if before is not None and before["state"] != hosting["state"]:
             events.append(self._event(name, "state_changed", {"state": before["state"]},
                                       {"state": hosting["state"]}, now))
         elif before is None and self.options["emit_initial"] and hosting["state"] != "ok":
             events.append(self._event(name, "state_changed", None, {"state": hosting["state"]}, now))
+        failed = None
         # Bounces are read only where the counter moved, or, for the initial events, where there are some.
         if (before is None and self.options["emit_initial"] and hosting["bounced_total"]) or (
                 before is not None and hosting["bounced_total"] != before["bounced_total"]):
@@ -265,13 +271,19 @@ class Watch:
                 hosting["bounces"] = bounce_facts(self.api.get_bounces(name, BOUNCES_READ))
             except HostingApiError as error:
                 LOG.warning("email_events: %s", error)
-        judged = bounce_ratio({"bounces": hosting["bounces"], "sent_today": hosting["sent_today"]},
-                              min_sent=self.options["min_sent"], hours=self.options["window_hours"],
-                              now=_now_text(now))
-        over = judged["judged"] and judged["ratio"] > self.options["max_bounce_ratio"]
-        events += self._condition(name, "bounce_ratio_over", over, None,
-                                  {"ratio": judged["ratio"], "bounces": judged["bounces"], "sent": judged["sent"],
-                                   "max_bounce_ratio": self.options["max_bounce_ratio"]}, now)
+                failed = error
+                # The counter is kept where it was read last, so that the next poll reads the bounces again.
+                hosting["bounced_total"] = before["bounced_total"] if before is not None else 0
+        events += self._condition(name, "unreadable", failed is not None, None,
+                                  _failure(failed) if failed else None, now)
+        if failed is None:  # without its bounces the ratio is unknown: a condition that lasts is left as it is
+            judged = bounce_ratio({"bounces": hosting["bounces"], "sent_today": hosting["sent_today"]},
+                                  min_sent=self.options["min_sent"], hours=self.options["window_hours"],
+                                  now=_now_text(now))
+            over = judged["judged"] and judged["ratio"] > self.options["max_bounce_ratio"]
+            events += self._condition(name, "bounce_ratio_over", over, None,
+                                      {"ratio": judged["ratio"], "bounces": judged["bounces"], "sent": judged["sent"],
+                                       "max_bounce_ratio": self.options["max_bounce_ratio"]}, now)
         if before is not None:
             hours = max(now - before["time"], 1e-6) / 3600.0
             rise = hosting["sent_today"] - before["sent_today"]  # negative at midnight: no spike

@@ -73,3 +73,24 @@ def test_guard_blocks_a_bounce_burst_once_and_reports_a_spam_flag(simulator, tmp
     for secret in (simulator.credentials["application_secret"], simulator.credentials["consumer_key"]):
         assert secret not in output
     print("events %s; blocked %.1f s after the burst, %d polls" % (kinds, blocked_after, polls_to_block))
+
+
+def test_guard_in_check_mode_runs_the_block_playbook_but_blocks_nothing(simulator, tmp_path):
+    """ansible-rulebook's run_playbook has no --check: watch_check_mode reaches the block playbook as a variable."""
+    hostings = simulator.admin("GET", "/_sim/hostings")
+    victim = [h["service_name"] for h in hostings if h["hourly_quota"] - h["quota_used_this_hour"] >= 200][0]
+    rulebook = Rulebook(tmp_path, simulator.credentials, simulator.url, "guard.yml", {
+        "watch_interval": 1, "watch_rate_limit": 100, "watch_check_mode": True}).start()
+    try:
+        rulebook.wait_for(lambda: fleet_polls(simulator) >= 2, 45, "the baseline poll")
+        mark = len(simulator.admin("GET", "/_sim/requests"))
+        simulator.admin("POST", "/_sim/send", {"service_name": victim, "count": 100, "recipients": RECIPIENTS,
+                                               "bouncing": [BOUNCING]})
+        rulebook.wait_for(lambda: "PLAY RECAP" in rulebook.output(), 90, "the block playbook's run")
+        time.sleep(3)  # a few more polls: a real BLOCK would show as ko
+    finally:
+        rulebook.stop()
+    assert (victim, "bounce_ratio_over") in [(e["service_name"], e["kind"]) for e in rulebook.events()]
+    assert "Block the script e-mails" in rulebook.output()
+    assert posts(simulator.admin("GET", "/_sim/requests")[mark:]) == []
+    assert simulator.hosting(victim)["state"] == "ok"

@@ -62,7 +62,9 @@ options:
     description: Emit the conditions found by the first poll.
     default: false
   state_file:
-    description: JSON file keeping the baseline and the emitted conditions across restarts.
+    description:
+      - JSON file keeping the baseline and the emitted conditions across restarts. Its folder must exist and be
+        writable, else the source fails at start. A poll whose save fails still emits its events, and logs it.
 """
 
 EXAMPLES = r"""
@@ -166,7 +168,20 @@ def settings(args) -> dict:
         elif not isinstance(value, str) or not value:
             raise ArgumentError("email_events: %s must be a non-empty string" % name)  # the value may be a secret
         result[name] = value
+    if result["state_file"]:
+        _check_state_file(result["state_file"])
     return result
+
+
+def _check_state_file(path):
+    """Refuse at start a state file that no poll could write: each poll's save would fail."""
+    if os.path.isdir(path):
+        raise ArgumentError("email_events: state_file %s: is a folder" % path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ArgumentError("email_events: state_file %s: its folder does not exist" % path)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ArgumentError("email_events: state_file %s: its folder is not writable" % path)
 
 
 def _number(text):
@@ -226,9 +241,14 @@ class Watch:
             return
         folder = os.path.dirname(os.path.abspath(path))
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".email_events.")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"hostings": self.hostings, "active": self.active}, out)
-        os.replace(temporary, path)  # atomic: a crash mid-write leaves the previous state
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump({"hostings": self.hostings, "active": self.active}, out)
+            os.replace(temporary, path)  # atomic: a crash mid-write leaves the previous state
+        except OSError:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
 
     # One poll
 
@@ -245,7 +265,10 @@ class Watch:
         self.hostings = {name: hosting for name, hosting in self.hostings.items() if name in listed}
         self.active = {key: True for key in self.active if key.split(" ", 1)[0] in listed}
         self.baseline_set = True
-        self.save()
+        try:
+            self.save()
+        except OSError as error:  # the events still go out: a replay after a restart is better than a loss
+            LOG.error("email_events: state_file %s not written (%s)", self.options["state_file"], error)
         return events if emit else []
 
     def _judge(self, outcome, now):

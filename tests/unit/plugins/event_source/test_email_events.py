@@ -413,6 +413,49 @@ async def test_bad_arguments_fail_at_start_naming_the_argument_before_any_call(s
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("where, named", [
+    ("missing/watch.json", "state_file %s: its folder does not exist"),
+    ("", "state_file %s: is a folder"),
+])
+async def test_a_state_file_that_cannot_be_written_fails_at_start(source, tmp_path, where, named):
+    path = str(tmp_path / where) if where else str(tmp_path)
+    with responses.RequestsMock() as mock:
+        with pytest.raises(ValueError) as caught:
+            await source["main"](ListQueue(), dict(CREDENTIALS, state_file=path), polls=1)
+        assert call_list(mock) == []
+    assert str(caught.value) == "email_events: " + named % path
+
+
+@pytest.mark.asyncio
+async def test_a_failed_save_keeps_the_polls_events(source, fake_time, monkeypatch, tmp_path, caplog):
+    """A state file that can no longer be written (its disk full, its folder gone) is logged, and the events of
+    the poll still reach the queue: a replay after a restart is better than an event lost."""
+    monkeypatch.setattr(asyncio, "sleep", _no_sleep)
+    folder = tmp_path / "state"
+    folder.mkdir()
+    state = folder / "watch.json"
+    queue = ListQueue()
+    original = source["Watch"].save
+
+    def save_then_lose_the_folder(self):
+        original(self)
+        if state.exists():
+            state.unlink()
+            folder.rmdir()
+
+    monkeypatch.setattr(source["Watch"], "save", save_then_lose_the_folder)
+    with responses.RequestsMock() as mock:
+        mock.get(API + "/auth/time", json=1)
+        mock.get(API + "/hosting/web", json=["a.example.org"])
+        mock.get(API + "/hosting/web/a.example.org/email", json=email())
+        mock.get(API + "/hosting/web", json=["a.example.org"])
+        mock.get(API + "/hosting/web/a.example.org/email", json=email("spam"))
+        await source["main"](queue, dict(CREDENTIALS, interval=1, state_file=str(state)), polls=2)
+    assert [e["email_event"]["current"] for e in queue.events] == [{"state": "spam"}]
+    assert "state_file %s not written" % state in caplog.text
+
+
+@pytest.mark.asyncio
 async def test_a_bad_secret_is_not_shown():
     with pytest.raises(ValueError) as caught:
         await source_main()(ListQueue(), dict(CREDENTIALS, application_secret="bad secret"), polls=1)

@@ -15,9 +15,9 @@ description:
   - The first poll sets the baseline and emits nothing unless O(emit_initial). A condition that persists is
     emitted once. With O(state_file) a restart does not replay old events.
   - A hosting whose state or bounces cannot be read gives one C(unreadable) event (call, status, OVH query id)
-    while the failure lasts. After a failed bounce read its bounce counter is not taken as read: the next poll
-    reads the bounces again.
-  - Each event is C({"email_event": {id, service_name, kind, previous, current, time}}).
+    while the failure lasts. After a failed bounce read its bounce counter is not taken as read, so that the
+    next poll reads the bounces again.
+  - 'Each event is C({"email_event": {id, service_name, kind, previous, current, time}}).'
 options:
   endpoint:
     description: ovh-eu, ovh-ca, ovh-us or an http(s)://host[:port]/1.0 URL; else OVH_ENDPOINT or ovh.conf.

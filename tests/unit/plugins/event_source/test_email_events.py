@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import requests
 import responses
+import yaml
 
 from ovh_api_mock import API, CREDENTIALS, call_list
 from support.collection import REPO
@@ -97,6 +98,16 @@ def poll(source, w, emails, bounces=None):
 def fleet_calls(names=None):
     names = names or NAMES
     return [("GET", "/hosting/web")] + [("GET", "/hosting/web/%s/email" % n) for n in names]
+
+
+def test_documentation_schema_and_defaults_name_the_same_arguments(source):
+    documented = yaml.safe_load(source["DOCUMENTATION"])["options"]
+    schema = json.loads((REPO / "extensions/eda/plugins/event_source/schemas/email_events.json").read_text())
+    accepted = set(source["DEFAULTS"]) | set(source["_TEXT"])
+    assert set(documented) == set(schema["properties"]) == accepted
+    for name, default in source["DEFAULTS"].items():
+        assert documented[name].get("default") == default == schema["properties"][name].get("default"), name
+    assert isinstance(yaml.safe_load(source["EXAMPLES"]), list)
 
 
 def test_numbers_and_booleans_as_a_rulebook_template_renders_them(source):

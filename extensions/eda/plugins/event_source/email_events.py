@@ -116,7 +116,8 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils import fleet
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import bounce_facts, email_facts
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
-from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window import bounce_ratio
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import hosting_path
+from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window import bounce_ratio, parse_date
 
 LOG = logging.getLogger("mailops.ovh_hosting.email_events")
 
@@ -203,6 +204,12 @@ def _failure(error):
     return {"call": error.call, "status": error.status, "query_id": error.query_id, "message": error.message}
 
 
+def _unexpected(name, path, error):
+    """A read that was answered (200) with what cannot be judged, as a failed call."""
+    return HostingApiError("unexpected answer (%s: %s)" % (type(error).__name__, error), service_name=name,
+                           method="GET", path=path, status=200)
+
+
 def _event_id(service_name, kind, previous, current, when):
     text = json.dumps([service_name, kind, previous, current, when], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -260,7 +267,13 @@ class Watch:
         emit = self.baseline_set or self.options["emit_initial"]
         events = []
         for outcome in outcomes:
-            events.extend(self._judge(outcome, now))
+            try:
+                events.extend(self._judge(outcome, now))
+            except (AttributeError, KeyError, TypeError, ValueError) as error:
+                # An answer of an unexpected shape: this hosting is unreadable, the others are judged as ever.
+                failure = _unexpected(outcome.service_name, hosting_path(outcome.service_name, "/email"), error)
+                LOG.warning("email_events: %s", failure)
+                events.extend(self._condition(outcome.service_name, "unreadable", True, None, _failure(failure), now))
         listed = set(names)
         self.hostings = {name: hosting for name, hosting in self.hostings.items() if name in listed}
         self.active = {key: True for key in self.active if key.split(" ", 1)[0] in listed}
@@ -291,7 +304,7 @@ class Watch:
         if (before is None and self.options["emit_initial"] and hosting["bounced_total"]) or (
                 before is not None and hosting["bounced_total"] != before["bounced_total"]):
             try:
-                hosting["bounces"] = bounce_facts(self.api.get_bounces(name, BOUNCES_READ))
+                hosting["bounces"] = self._read_bounces(name)
             except HostingApiError as error:
                 LOG.warning("email_events: %s", error)
                 failed = error
@@ -326,6 +339,18 @@ class Watch:
                 hosting["usual_per_hour"] = usual
         self.hostings[name] = hosting
         return events
+
+    def _read_bounces(self, name):
+        """The hosting's bounces; an answer that cannot be judged (no list, a date that is none) is a failed read."""
+        answer = self.api.get_bounces(name, BOUNCES_READ)
+        try:
+            bounces = bounce_facts(answer)
+            for item in bounces:
+                if item["date"]:
+                    parse_date(item["date"])
+        except (AttributeError, TypeError, ValueError) as error:
+            raise _unexpected(name, hosting_path(name, "/email/bounces") + "?limit=%d" % BOUNCES_READ, error) from None
+        return bounces
 
     def _condition(self, name, kind, present, previous, current, now):
         """An event when a condition starts; none while it lasts; it may fire again once it has ended."""

@@ -267,6 +267,30 @@ def test_an_outage_is_unreadable_with_no_call_for_the_hostings_not_tried(source,
     assert events[5]["current"]["call"] is None and "not tried" in events[5]["current"]["message"]
 
 
+def test_an_answer_that_cannot_be_judged_makes_its_hosting_unreadable_not_the_poll(source, fake_time):
+    clock = Clock()
+    w = watch(source, clock=clock)
+    poll(source, w, {"a.example.org": email(), "b.example.org": email(sent_today=100, bounce=3)})
+    garbled = [{"date": "yesterday", "to": "x@example.net", "message": "550 5.1.1 User unknown"}]
+    for attempt in range(2):
+        clock.now += 60
+        events, calls = poll(source, w, {"a.example.org": email("spam" if attempt == 0 else "ok"),
+                                         "b.example.org": email(sent_today=100, bounce=17)},
+                             {"b.example.org": garbled})
+        assert calls == fleet_calls(["a.example.org", "b.example.org"]) + [BOUNCES_OF_B]  # read again
+        if attempt == 0:
+            assert [(e["service_name"], e["kind"]) for e in events] == [("a.example.org", "state_changed"),
+                                                                        ("b.example.org", "unreadable")]
+            assert events[1]["current"]["call"] == "GET " + BOUNCES_OF_B[1] and events[1]["current"]["status"] == 200
+            assert "not an ISO 8601 date" in events[1]["current"]["message"]
+        else:  # the same garbled answer: not re-emitted; the others are judged as ever
+            assert [(e["service_name"], e["current"]) for e in events] == [("a.example.org", {"state": "ok"})]
+    clock.now += 60
+    events, _calls = poll(source, w, {"a.example.org": ["garbled"], "b.example.org": email(sent_today=100, bounce=3)})
+    assert [(e["service_name"], e["kind"], e["current"]["call"]) for e in events] == [
+        ("a.example.org", "unreadable", "GET /hosting/web/a.example.org/email")]
+
+
 BOUNCES_OF_B = ("GET", "/hosting/web/b.example.org/email/bounces?limit=100")
 
 

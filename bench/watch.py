@@ -253,8 +253,9 @@ async def rate_limited(source, args):
     print(f"    the source logged 'polling at once' {len(at_once)} time(s)"
           + (f": \"{at_once[0].getMessage()}\"" if at_once else ""))
     if periods:
-        print(f"    at full scale: a poll every {max(periods) * scale:.0f} s ({max(periods) * scale / 60:.1f} min) "
-              f"instead of {FULL_INTERVAL:g} s")
+        # The measured period over its bound, applied to the full-scale bound: k x period would scale the + 1 too.
+        full = max(periods) / period_bound * (FULL_HOSTINGS + 1) / FULL_RATE
+        print(f"    at full scale: a poll every {full:.0f} s ({full / 60:.1f} min) instead of {FULL_INTERVAL:g} s")
 
 
 async def run(args):

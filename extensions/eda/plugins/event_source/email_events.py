@@ -341,7 +341,7 @@ class Watch:
         return events
 
     def _read_bounces(self, name):
-        """The hosting's bounces; an answer that cannot be judged (no list, a date that is none) is a failed read."""
+        """The hosting's bounces; an answer that cannot be judged (no list, a date that cannot be read) is a failed read."""
         answer = self.api.get_bounces(name, BOUNCES_READ)
         try:
             bounces = bounce_facts(answer)

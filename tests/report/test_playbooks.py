@@ -183,6 +183,17 @@ def test_block_then_unblock_by_name(fleet):
     assert fleet.state(target) == "ok"
 
 
+def test_block_in_check_mode_by_flag_or_by_variable_changes_nothing(fleet):
+    target = fleet.hosting("shop-1")
+    # "True": the text that a rulebook's template renders
+    for args, extra in ((("--check",), {}), ((), {"block_check_mode": "True"})):
+        run = fleet.run("block.yml", *args, hostings=target, **extra)
+        assert run.rc == 0 and run.changed() == 1, run  # it would block
+        assert fleet.state(target) == "ok"
+    run = fleet.run("block.yml", hostings=target, block_check_mode=False)
+    assert run.rc == 0 and run.changed() == 1 and fleet.state(target) == "ko", run
+
+
 def test_unblock_from_bounce_needs_allow_force(fleet):
     target = fleet.hosting("shop-1", state="bounce")
     refused = fleet.run("unblock.yml", hostings=target)

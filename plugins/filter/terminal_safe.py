@@ -15,7 +15,8 @@ description:
     C0 and C1 controls (ESC and CSI, which start escape sequences), bidi controls such as U+202E, zero-width and
     other format characters, line and paragraph separators. Tab, line feed and carriage return become a space,
     so the text cannot start a line of its own that would pass for Ansible's output.
-  - A list is made safe item by item, a dict value by value; any other value is made text first.
+  - A list is made safe item by item, a dict key by key and value by value; numbers, booleans and V(null) stay as
+    they are, any other value is made text first.
 options:
   _input:
     description: The text, or a list or dict of texts.
@@ -45,6 +46,8 @@ def terminal_safe(value):
         return {terminal(key): terminal_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [terminal_safe(item) for item in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     return terminal(value)
 
 

@@ -77,7 +77,8 @@ class TestExactly:
             "<U+001B>[2J<U+001B>]0;t<U+0007>ok fatal: <U+009B>1m<U+202E>"
 
     def test_terminal_safe_goes_through_lists_and_dicts(self):
-        assert terminal_safe(["\x1b[1m", {"k\x1b": "\x00"}, None, 3]) == ["<U+001B>[1m", {"k<U+001B>": "<U+0000>"}, "", "3"]
+        assert terminal_safe(["\x1b[1m", {"k\x1b": "\x00", "status": 500}, None, True]) == \
+            ["<U+001B>[1m", {"k<U+001B>": "<U+0000>", "status": 500}, None, True]
 
     def test_an_unknown_format_is_named(self):
         with pytest.raises(AnsibleFilterError, match="format must be one of html, markdown, markdown_code, terminal, xml, got 'rtf'"):

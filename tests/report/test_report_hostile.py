@@ -146,7 +146,7 @@ def check_markdown(text, document):
 
 
 # No shrinking: a failing example is printed as found, without minutes spent on rendering smaller ones.
-@settings(derandomize=True, database=None, deadline=None, max_examples=15, phases=[Phase.explicit, Phase.generate],
+@settings(derandomize=True, database=None, deadline=None, max_examples=12, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.lists(st.lists(HOSTILE, min_size=9, max_size=9), min_size=1, max_size=8))
 def test_every_file_parses_back_from_hostile_text(groups):

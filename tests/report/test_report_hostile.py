@@ -75,7 +75,7 @@ class Page(html.parser.HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self.tags.append((tag, dict(attrs)))
-        if tag == "tr" and ("class", "hosting") in attrs or ("class", "hosting violating") in attrs and tag == "tr":
+        if tag == "tr" and "hosting" in (dict(attrs).get("class") or "").split():
             self.rows.append([])
         elif tag == "td" and self.rows:
             self._cell = self.rows[-1]
@@ -126,19 +126,18 @@ def check_markdown(text, document):
     inline = [child for token in tokens if token.type == "inline" for child in token.children]
     assert {child.type for child in inline} <= {"text", "code_inline", "strong_open", "strong_close", "softbreak"}
     assert sum(1 for child in inline if child.type == "strong_open") == 2  # the summary's violating and unread
-    rows = [index for index, token in enumerate(tokens) if token.type == "tr_open"]
-    assert len(rows) == 1 + len(document["hostings"])
-    for index in rows:
-        closing = next(position for position in range(index, len(tokens)) if tokens[position].type == "tr_close")
-        assert sum(1 for token in tokens[index:closing] if token.type in ("td_open", "th_open")) == 8
-    cells = {}
-    for index in rows[1:]:
-        values = [tokens[position + 1].content for position in range(index, index + 30)
-                  if tokens[position].type == "td_open"][:8]
-        cells[values[1]] = values
+    rows, row = [], None
+    for position, token in enumerate(tokens):
+        if token.type == "tr_open":
+            row = []
+            rows.append(row)
+        elif token.type in ("td_open", "th_open"):
+            row.append("".join(child.content for child in tokens[position + 1].children))
+    assert len(rows) == 1 + len(document["hostings"]) and all(len(row) == 8 for row in rows)
+    cells = {row[1]: row for row in rows[1:]}
     for hosting in document["hostings"]:
-        shown = visible(hosting["service_name"], whitespace="space").strip(" ")
-        assert shown in {MARKDOWN.parseInline(cell)[0].children[0].content if cell else "" for cell in cells}
+        row = cells[visible(hosting["service_name"], whitespace="space").strip(" ")]
+        assert row[3] == visible(hosting["report_recipient"] or "—", whitespace="space").strip(" ")
     codes = [child.content for child in inline if child.type == "code_inline"]
     for unread in document["unreadable"]:
         assert visible(unread["service_name"], whitespace="space") in codes

@@ -292,11 +292,11 @@ def test_report_over_a_hosting_that_answers_500_writes_every_file_then_fails_nam
     markdown = (report_dir / "report.md").read_text()
     unread_section = markdown.split("## Could not be read", 1)[1].split("| |", 1)[0]
     assert f"`{broken}`: HTTP 500, Internal server error" in unread_section and f"`{query_id}`" in unread_section
-    assert f"`{sending}`" in markdown and f"`{blocked}`" in markdown
+    assert f"| ✅ | {sending} | ok |" in markdown and f"| ❌ | {blocked} | ko |" in markdown
     html = (report_dir / "index.html").read_text()
     unread_html = html.split('<section class="unreadable"', 1)[1].split("</section>", 1)[0]
     assert f'id="unreadable-{broken}"' in unread_html and "HTTP 500" in unread_html and query_id in unread_html
-    assert html.count('<article class="hosting') == 2
+    assert html.count('<tr class="hosting') == 2 and html.count('<details class="hosting"') == 1
 
 
 def test_ci_check_fails_on_an_unreadable_hosting_and_on_violations_together(fleet):

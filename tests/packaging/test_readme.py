@@ -95,6 +95,7 @@ class Shell:
             if line is None:
                 pytest.fail(f"the shell ended during `{command}`:\n{''.join(output)[-4000:]}")
             if line.startswith(self.marker):
+                # Each command and its time, in the captured output pytest shows with a failure.
                 print(f"{time.monotonic() - started:6.1f} s  {command}")
                 return int(line.split()[1]), "".join(output)
             output.append(line)
@@ -119,6 +120,7 @@ class Shell:
 
 @pytest.fixture
 def shell(tmp_path):
+    """A new user's terminal, and a copy of the checkout to install from."""
     checkout = tmp_path / "checkout"
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
                            check=True, capture_output=True).stdout.decode().split("\0")
@@ -130,6 +132,7 @@ def shell(tmp_path):
     home.mkdir()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("OVH_", "ANSIBLE_", "OVHSIM_", "PYTHON", "VIRTUAL_ENV", "XDG_"))}
+    # The interpreter running the tests, outside its virtualenv: the README's `python3`.
     python_bin = Path(getattr(sys, "_base_executable", sys.executable)).parent
     ports = {8080: free_port(), 8000: free_port()}
     env.update(HOME=str(home), PATH=f"{python_bin}:/usr/local/bin:/usr/bin:/bin",

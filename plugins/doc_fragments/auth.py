@@ -36,7 +36,14 @@ options:
     type: str
   timeout:
     description:
-      - Seconds to wait for a connection and for each answer of the API; at most 86400.
+      - The deadline, in seconds, of each HTTP attempt of a call, at most 86400. It bounds the whole exchange,
+        from connecting (TCP and TLS) and sending the request to the last byte of the answer, headers and body.
+        A server that answers slowly, a byte at a time, is cut at the deadline like one that does not answer, and
+        the call fails with "no complete answer from HOST:PORT within N s", or is retried (see O(retries)).
+      - Each retry has a deadline of its own, so a call whose every attempt times out takes up to (O(retries) + 1)
+        times O(timeout), plus the back-off between attempts. Waiting for the rate limit is not counted.
+      - Name resolution (DNS) is not bounded by it. A host name with several addresses is connected to one
+        address after another, each given the time left.
     type: int
     default: 30
   retries:

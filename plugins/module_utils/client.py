@@ -6,8 +6,8 @@
 It wraps ``ovh.Client`` and goes through its ``raw_call`` (the signing path of the real client), so that it sees the
 HTTP status, the ``Retry-After`` and ``X-Ovh-QueryID`` headers of every answer, which the ``ovh`` exceptions do not
 all carry. On top of it: endpoint resolution (named regions or a ``/1.0`` URL such as the simulator's), retries
-with exponential back-off and full jitter, a rate limit shared by threads, a server clock offset fetched once and
-shared by threads, and one error type, HostingApiError.
+with exponential back-off and full jitter, a deadline per HTTP attempt (``timeout``, see deadline.py), a rate limit
+shared by threads, a server clock offset fetched once and shared by threads, and one error type, HostingApiError.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ else:
     HAS_OVH = True
     OVH_IMPORT_ERROR = None
 
+from .deadline import Deadline, watch_session
 from .email_state import ACTIONS
 from .errors import HostingApiError
 from .rate_limit import RateLimiter
@@ -146,6 +147,9 @@ class HostingApi:
                 "or in the [%s] section of ovh.conf" % (self.endpoint, error, self.endpoint)
             )
         _settle_environment(self._client._session, self.endpoint_url)
+        watch_session(self._client._session)
+        if self._client._oauth2 is not None:
+            watch_session(self._client._oauth2.session)
         for option, value in (("application_key", self._client._application_key),
                               ("application_secret", self._client._application_secret),
                               ("consumer_key", self._client._consumer_key)):
@@ -316,11 +320,20 @@ class HostingApi:
             self._sync_clock()
         self.limiter.acquire()
         context = dict(service_name=service_name, method=method, path=path)
+        # The whole exchange of this attempt, body included (requests reads it before raw_call returns); each
+        # retry gets a deadline of its own, the back-off and rate-limit waits are outside it.
+        deadline = Deadline(self.timeout)
         try:
-            response = self._client.raw_call(method, path, data=body, need_auth=need_auth)
+            with deadline:
+                response = self._client.raw_call(method, path, data=body, need_auth=need_auth)
         except requests.exceptions.RequestException as error:
-            raise HostingApiError(connection_problem(error, self.endpoint_url, self.timeout), ambiguous=True,
-                                  **context)
+            if deadline.expired and not isinstance(error, requests.exceptions.ConnectTimeout):
+                problem = no_complete_answer(self.endpoint_url, self.timeout)
+            else:
+                problem = connection_problem(error, self.endpoint_url, self.timeout)
+            raise HostingApiError(problem, ambiguous=True, **context)
+        if deadline.expired:  # cut at the deadline, and what was read looked complete: it may not be
+            raise HostingApiError(no_complete_answer(self.endpoint_url, self.timeout), ambiguous=True, **context)
         status = response.status_code
         query_id = response.headers.get("X-Ovh-QueryID")
         try:
@@ -344,10 +357,15 @@ class HostingApi:
         )
 
 
+def no_complete_answer(url, timeout) -> str:
+    """An attempt cut at its deadline: no answer, or not all of it, within ``timeout`` seconds."""
+    return "no complete answer from %s within %s s (timeout)" % (_where(url), _seconds(timeout))
+
+
 def connection_problem(error, url, timeout) -> str:
     """What went wrong below HTTP, in an operator's words rather than urllib3's ("Max retries exceeded ...")."""
     parts = urlsplit(url)
-    where = "%s:%s" % (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    where = _where(url)
     causes = []
     cause = error
     while cause is not None and len(causes) < 10:
@@ -355,9 +373,9 @@ def connection_problem(error, url, timeout) -> str:
         cause = cause.__cause__ or cause.__context__ or (cause.args[0] if cause.args and isinstance(
             cause.args[0], BaseException) else None) or getattr(cause, "reason", None)
     if isinstance(error, requests.exceptions.ConnectTimeout):
-        return "no connection to %s within %s s (connect timeout)" % (where, timeout)
+        return "no connection to %s within %s s (connect timeout)" % (where, _seconds(timeout))
     if isinstance(error, requests.exceptions.Timeout):
-        return "no answer from %s within %s s (timeout)" % (where, timeout)
+        return "no answer from %s within %s s (timeout)" % (where, _seconds(timeout))
     if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
         return "connection refused by %s" % where
     if any(isinstance(cause, ConnectionResetError) for cause in causes):
@@ -367,6 +385,15 @@ def connection_problem(error, url, timeout) -> str:
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS failed with %s: %s" % (where, _excerpt(str(error)))
     return "connection to %s failed: %s" % (where, _excerpt(str(causes[-1])))
+
+
+def _where(url) -> str:
+    parts = urlsplit(url)
+    return "%s:%s" % (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def _seconds(timeout) -> str:
+    return "%g" % timeout  # 3 and 2.5, not 3.0: the event source's options are floats
 
 
 def _settle_environment(session, url):

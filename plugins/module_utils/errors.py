@@ -100,8 +100,11 @@ class HostingApiError(Exception):
 
 def failure_fact(service_name, error, call=None, status=None, query_id=None) -> dict:
     """One hosting that failed, as modules return it and the report lists it; ``summary`` is the one-line message
-    (``str(error)``), and ``message`` what OVH (or the rule that refused) said, with the hint."""
+    (``str(error)``, headed by the hosting), and ``message`` what OVH (or the rule that refused) said, with the hint."""
     message = getattr(error, "message", None) or str(error)
+    summary = str(error)
+    if service_name and not summary.startswith("hosting %s" % service_name):
+        summary = "hosting %s: %s" % (service_name, summary)
     hint = getattr(error, "hint", None)
     if hint:
         message = "%s: %s" % (message, hint[0].lower() + hint[1:])
@@ -111,5 +114,5 @@ def failure_fact(service_name, error, call=None, status=None, query_id=None) -> 
         "status": status,
         "query_id": query_id,
         "message": message,
-        "summary": str(error),
+        "summary": summary,
     }

@@ -186,7 +186,9 @@ class Simulator:
                 self.flush()
 
     def _handle_api(self, req: Request, path: str, query: str, query_id: str) -> Response:
-        entry = {"time": None, "timestamp": None, "method": req.method, "path": path, "query": query, "status": 0, "applied": False,
+        # "received" (when the request came in) is what a rate limit is judged by; "timestamp" is when it was answered.
+        entry = {"time": None, "timestamp": None, "received": round(self.model.clock.now(), 3), "method": req.method,
+                 "path": path, "query": query, "status": 0, "applied": False,
                  "consumer_key_id": None, "query_id": query_id, "fault": None}
         response = None
         try:

@@ -16,7 +16,7 @@ EMAIL_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[
 EMAIL_FIELDS = ("bounce", "email", "maxPerDay", "sent", "sentToday", "state")
 TASK_STATUSES = ("cancelled", "doing", "done", "init", "todo")
 MAX_ADDRESS = 254           # RFC 5321's limit on a forward path, less the angle brackets
-MAX_DISPLAY_NAME = 255
+MAX_DISPLAY_NAME = 50      # "(max 50 chars)" in OVH's description of hosting.web.Service displayName
 SERVICE_FIELDS_WRITABLE = ("displayName",)
 # OVH's ``long``: ASCII digits with an optional minus sign, nothing Python's int() also takes ("+5", " 5",
 # "1_0", Arabic-Indic or fullwidth digits), within 64 bits.

@@ -25,7 +25,9 @@ options:
   consumer_key:
     description: Else OVH_CONSUMER_KEY or ovh.conf. Never logged nor emitted.
   timeout:
-    description: Seconds per request.
+    description:
+      - Deadline in seconds of each HTTP attempt, from connecting to the last byte of the answer, as the modules'
+        O(timeout); each retry has its own.
     default: 30
   retries:
     description: Retries of a failed read.

@@ -17,7 +17,7 @@ export ANSIBLE_TEST_CONTENT_ROOT := $(COLL_PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup system-deps collection-link test unit simulator-test fuzz e2e sanity lint integration molecule demo clean \
-	docs-lint
+	docs-lint dist
 
 ## setup: an idempotent .venv with pinned requirements, ovhsim, the collection linked, system tools
 setup: $(VENV)/.installed collection-link system-deps
@@ -114,5 +114,12 @@ molecule: setup
 demo: setup
 	tests/utils/with_simulator.sh --fleet 40 --profile mixed --seed 7 --action-delay 1 -- demo/run.sh
 
+## dist: what users install, in dist/: the collection tarball and the ovhsim wheel (the tarball leaves the
+## simulator out). Needs only ansible-core and pip, as the README's install path has them; no .venv.
+dist:
+	rm -rf dist
+	ansible-galaxy collection build --output-path dist .
+	python3 -m pip wheel --quiet --no-deps --wheel-dir dist ./simulator
+
 clean:
-	rm -rf $(VENV) $(COLL_ROOT) tests/output
+	rm -rf $(VENV) $(COLL_ROOT) tests/output dist

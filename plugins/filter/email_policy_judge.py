@@ -19,9 +19,8 @@ description:
   - A triggered guard with action V(block) makes the wanted state V(blocked), whatever the settings say.
 options:
   _input:
-    description: The output of P(mailops.ovh_hosting.email_policy_settings#filter).
-    type: list
-    elements: dict
+    description: The output of P(mailops.ovh_hosting.email_policy_settings#filter) (JSON text, or the list it holds).
+    type: raw
     required: true
   reads:
     description: Results of M(mailops.ovh_hosting.email_info) (C(hostings), C(unreadable)), oldest first.
@@ -34,13 +33,16 @@ EXAMPLES = r"""
 - name: Decide every hosting from the batch read
   ansible.builtin.set_fact:
     judged: "{{ policy | mailops.ovh_hosting.email_policy_judge([batch_read, bounce_read]) }}"
+
+- name: The requests to make
+  ansible.builtin.debug:
+    msg: "{{ judged | from_json | map(attribute='request') | select | list }}"
 """
 
 RETURN = r"""
 _value:
-  description: The entries of the input, each with more keys.
-  type: list
-  elements: dict
+  description: The entries of the input, each with more keys, as JSON text (C(from_json) reads it).
+  type: str
   contains:
     facts:
       description: The e-mail facts the hosting is decided from, or null when it could not be read.
@@ -68,7 +70,8 @@ from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils import email_p
 
 def email_policy_judge(policy, reads=None):
     try:
-        return email_policy.judge(policy, [read for read in reads or [] if read])
+        return email_policy.as_text(email_policy.judge(email_policy.from_text(policy),
+                                                       [read for read in reads or [] if read]))
     except (KeyError, TypeError, ValueError) as exc:
         raise AnsibleFilterError("email_policy_judge: %s" % exc) from exc
 

@@ -13,9 +13,8 @@ description:
     P(mailops.ovh_hosting.email_policy_judge#filter) and M(mailops.ovh_hosting.email).
 options:
   _input:
-    description: The output of P(mailops.ovh_hosting.email_policy_judge#filter).
-    type: list
-    elements: dict
+    description: The output of P(mailops.ovh_hosting.email_policy_judge#filter) (JSON text, or the list it holds).
+    type: raw
     required: true
   applied:
     description: The registered result of M(mailops.ovh_hosting.email) with O(mailops.ovh_hosting.email#module:hostings),
@@ -79,7 +78,7 @@ from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils import email_p
 
 def email_policy_results(judged, applied=None):
     try:
-        return email_policy.results(judged, applied)
+        return email_policy.results(email_policy.from_text(judged), applied)
     except (KeyError, TypeError, ValueError) as exc:
         raise AnsibleFilterError("email_policy_results: %s" % exc) from exc
 

@@ -57,9 +57,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: One entry per hosting, in the order given.
-  type: list
-  elements: dict
+  description:
+    - One entry per hosting, in the order given, as JSON text (C(from_json) reads it); a fact of text costs Ansible
+      nothing to hold, one of a thousand dicts seconds each time a task sets or reads it.
+  type: str
   contains:
     host:
       description: The host name given.
@@ -88,6 +89,9 @@ _value:
     current:
       description: The inventory's fresh e-mail facts of the hosting, or null.
       type: dict
+    read_first:
+      description: The role reads this hosting's state itself (its guard needs the counters and it has no fresh facts).
+      type: bool
 """
 
 from ansible.errors import AnsibleFilterError
@@ -98,8 +102,8 @@ from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils import email_p
 def email_policy_settings(targets, hostvars, context, first, forced_state=None,
                           facts_max_age=email_policy.DEFAULT_FACTS_MAX_AGE):
     try:
-        return email_policy.settings(targets, hostvars, context, first, forced_state=forced_state,
-                                     facts_max_age=int(facts_max_age))
+        return email_policy.as_text(email_policy.settings(targets, hostvars, context, first, forced_state=forced_state,
+                                                          facts_max_age=int(facts_max_age)))
     except (email_policy.PolicyError, ValueError, TypeError) as exc:
         raise AnsibleFilterError(str(exc)) from exc
 

@@ -20,6 +20,7 @@ reading its bounces; only the others get a bounce read.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -55,6 +56,17 @@ GUARD_ACTIONS = ("block", "report")
 DEFAULT_FACTS_MAX_AGE = 300
 # Clocks of the controller and of a cache written elsewhere may differ a little.
 _CLOCK_SLACK = 60
+
+
+def as_text(entries) -> str:
+    """The role's working lists as JSON text: Ansible holds a fact of text at once, while a list of a thousand
+    dicts costs it seconds each time a task sets or reads it."""
+    return json.dumps(entries, default=str)
+
+
+def from_text(entries) -> list:
+    """A working list given as JSON text (``as_text``) or as a list."""
+    return json.loads(entries) if isinstance(entries, str) else list(entries)
 
 
 class PolicyError(ValueError):

@@ -74,14 +74,16 @@ class ActingFleet:
 
     def timed(self, *command) -> tuple[float, int, list]:
         """Seconds, signed calls and the simulator's log entries of one command."""
-        mark = len(self.admin("GET", "/_sim/requests"))
+        mark = max(map(_query_number, self.admin("GET", "/_sim/requests")), default=0)
         began = time.perf_counter()
         done = subprocess.run([str(self.bin / command[0])] + [str(part) for part in command[1:]], cwd=self.workdir,
                               env=self.env, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - began
         if done.returncode != 0:
             raise SystemExit(f"{command} failed:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
-        entries = [entry for entry in self.admin("GET", "/_sim/requests")[mark:] if entry["path"] != "/auth/time"]
+        # By query id, not position: the log keeps only its latest entries, logged as answers complete.
+        entries = [entry for entry in self.admin("GET", "/_sim/requests")
+                   if _query_number(entry) > mark and entry["path"] != "/auth/time"]
         return seconds, len(entries), entries
 
     def best(self, *command) -> tuple[float, int, list]:
@@ -127,6 +129,10 @@ class ActingFleet:
         path = self.workdir / "report_read.yml"
         path.write_text(yaml.safe_dump(play, sort_keys=False))
         return self.timed("ansible-playbook", "-i", "localhost,", "-c", "local", path)
+
+
+def _query_number(entry) -> int:
+    return int(entry["query_id"].rsplit(".", 1)[1])
 
 
 def busiest_second(entries) -> int:

@@ -18,8 +18,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_ROOT)
 export ANSIBLE_TEST_CONTENT_ROOT := $(COLL_PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: setup system-deps collection-link test unit simulator-test e2e sanity lint integration molecule demo clean \
-	docs-lint matrix
+.PHONY: setup system-deps collection-link test unit simulator-test fuzz e2e sanity lint integration molecule demo clean \
+	docs-lint dist matrix
 
 ## setup: an idempotent .venv with pinned requirements, ovhsim, the collection linked, system tools
 setup: $(VENV)/.installed collection-link system-deps
@@ -54,7 +54,7 @@ system-deps:
 PYTEST := $(PY) -m pytest -q
 
 ## test: everything CI runs
-test: setup unit simulator-test e2e sanity docs-lint lint integration molecule
+test: setup unit simulator-test fuzz e2e sanity docs-lint lint integration molecule
 
 # pytest + responses: exact HTTP call sequences, no server.
 unit: setup
@@ -63,6 +63,11 @@ unit: setup
 # The simulator's own tests, and the API client against it, through the real ovh client.
 simulator-test: setup
 	$(PYTEST) simulator/tests tests/sim
+
+# schemathesis with OVH's OpenAPI against a fresh seeded simulator: every request signed, serviceName bound to the
+# fleet, positive and negative cases, every check, deterministic (simulator/fuzz/; "Fuzzing" in simulator/README.md).
+fuzz: setup
+	tests/utils/with_simulator.sh --fleet 12 --seed 7 --action-delay 0 -- simulator/fuzz/run.sh
 
 # End to end on loopback: inventory and fleet, report rendering in Chromium, playbooks, the form guard under
 # php -S, the diagnose playbook with PHP mail() wired to the simulator, the execution environment definition,
@@ -118,5 +123,12 @@ molecule: setup
 demo: setup
 	tests/utils/with_simulator.sh --fleet 40 --profile mixed --seed 7 --action-delay 1 -- demo/run.sh
 
+## dist: what users install, in dist/: the collection tarball and the ovhsim wheel (the tarball leaves the
+## simulator out). Needs only ansible-core and pip, as the README's install path has them; no .venv.
+dist:
+	rm -rf dist
+	ansible-galaxy collection build --output-path dist .
+	python3 -m pip wheel --quiet --no-deps --wheel-dir dist ./simulator
+
 clean:
-	rm -rf $(VENV) $(COLL_ROOT) tests/output
+	rm -rf $(VENV) $(COLL_ROOT) tests/output dist

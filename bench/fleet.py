@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A fleet read four ways, against the bound that latency, concurrency and the rate limit allow.
+"""A fleet read four ways, against the bound that latency, concurrency and the rate limit allow; then acted on.
 
 Seeds N hostings in ``ovhsim serve`` (its own process) with a latency of L ms on every signed call, then measures
 in one run:
@@ -11,6 +11,12 @@ in one run:
 
 For each: the signed calls the simulator logged, calls per hosting, the time, and the time as a ratio to the
 bound max(calls x L / concurrency, calls / rate_limit). Then how much faster (a) is than (d).
+
+Phases (e) to (h) act on a fleet with the shipped playbooks (bench/fleet_act.py says how): enforce on a compliant
+fleet against the inventory's gathering, block.yml on 50, the play per hosting as the peer, report.yml; each
+against its bound or peer, printed as a ratio.
+
+    python bench/fleet.py --phases efgh --hostings 1000 --latency-ms 20 --rate-limit 20
 
     python bench/fleet.py [--hostings 1000] [--latency-ms 25] [--concurrency 20] [--forks 20] [--rate-limit R]
 
@@ -34,6 +40,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import fleet_act
 import ovh.client
 import yaml
 from collection_link import collections_root
@@ -205,7 +212,9 @@ def main() -> None:
     parser.add_argument("--forks", type=int, default=20, help="Ansible forks of (c)")
     parser.add_argument("--rate-limit", type=float, default=None, help="requests per second, client side")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--phases", default="abcd", help="which of a, b, c, d to run (default: all)")
+    parser.add_argument("--phases", default="abcdefgh", help="which of a to h to run (default: all)")
+    parser.add_argument("--peer-hostings", type=int, default=100, help="fleet size of (g), the play per hosting")
+    parser.add_argument("--action-delay", type=float, default=2.0, help="seconds before an action shows, in (f)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of (a), (b), (d); the best counts (c runs once)")
     args = parser.parse_args()
     latency = args.latency_ms / 1000
@@ -214,6 +223,13 @@ def main() -> None:
           f"forks {args.forks}, rate limit {args.rate_limit or 'none'}, best of {args.repeat}; ovh {importlib.metadata.version('ovh')}, "
           f"ansible-core {importlib.metadata.version('ansible-core')}, {os.cpu_count()} CPUs shared with ovhsim, "
           f"load average {os.getloadavg()[0]:.1f}")
+    acting_rows, acting_lines = [], []
+    if set("efgh") & set(args.phases):
+        with tempfile.TemporaryDirectory(prefix="bench-act-") as tmp:
+            acting_rows, acting_lines = fleet_act.run_phases(args, Path(tmp), BIN)
+    if not set("abcd") & set(args.phases):
+        print_acting(acting_rows, acting_lines)
+        return
     with served_simulator() as (endpoint, admin_url), tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
         bench = Bench(args, endpoint, admin_url, Path(tmp))
         bench.admin("POST", "/_sim/seed", {"fleet": args.hostings, "profile": "mixed", "seed": args.seed})
@@ -262,6 +278,16 @@ def main() -> None:
     for phase in ("a", "c"):
         if phase in times and "d" in times:
             print(f"({phase}) is {times['d'] / times[phase]:.1f}x as fast as (d)")
+    print_acting(acting_rows, acting_lines)
+
+
+def print_acting(rows, lines):
+    if rows:
+        print(f"{'':52} {'calls':>6} {'per hosting':>11} {'time s':>8} {'vs s':>8} {'ratio':>6}")
+    for label, calls, hostings, seconds, bound in rows:
+        print(f"{label:52} {calls:>6} {calls / hostings:>11.3f} {seconds:>8.2f} {bound:>8.2f} {seconds / bound:>6.2f}")
+    for line in lines:
+        print(line)
     print(f"load average at the end {os.getloadavg()[0]:.1f} (other work on the machine skews every time above)")
 
 

@@ -34,9 +34,35 @@ options:
         C(POST /hosting/web/*/email/request).
       - When not set, E(OVH_CONSUMER_KEY), then C(ovh.conf) as for O(application_key).
     type: str
+  client_id:
+    description:
+      - The client id of an OVH OAuth2 service account, instead of O(application_key), O(application_secret) and
+        O(consumer_key); setting both sets (as options, variables or in C(ovh.conf)) is refused before any call.
+      - The IAM policies of the service account decide what the module may do; least rights for this collection
+        are the actions C(webHosting:apiovh:get) and C(webHosting:apiovh:email/get), with bounces and volumes
+        C(webHosting:apiovh:email/bounces/get) and C(webHosting:apiovh:email/volumes/get), and for changes
+        C(webHosting:apiovh:email/edit) and C(webHosting:apiovh:email/request/create), on the hostings'
+        resources (C(urn:v1:eu:resource:webHosting:<serviceName>)).
+      - An access token is requested at the first call (C(/auth/oauth2/token) beside C(/1.0) for a URL endpoint)
+        and renewed before it expires, or when OVH refuses it.
+      - When not set, E(OVH_CLIENT_ID), then C(client_id) in C(ovh.conf) as for O(application_key).
+      - Needs the python library C(ovh) 1.2.0 or newer. Plain C(http://) is refused except on loopback.
+    type: str
+  client_secret:
+    description:
+      - The client secret of the OVH OAuth2 service account of O(client_id).
+      - When not set, E(OVH_CLIENT_SECRET), then C(client_secret) in C(ovh.conf) as for O(application_key).
+    type: str
   timeout:
     description:
-      - Seconds to wait for a connection and for each answer of the API; at most 86400.
+      - The deadline, in seconds, of each HTTP attempt of a call, at most 86400. It bounds the whole exchange,
+        from connecting (TCP and TLS) and sending the request to the last byte of the answer, headers and body.
+        A server that answers slowly, a byte at a time, is cut at the deadline like one that does not answer, and
+        the call fails with "no complete answer from HOST:PORT within N s", or is retried (see O(retries)).
+      - Each retry has a deadline of its own, so a call whose every attempt times out takes up to (O(retries) + 1)
+        times O(timeout), plus the back-off between attempts. Waiting for the rate limit is not counted.
+      - Name resolution (DNS) is not bounded by it. A host name with several addresses is connected to one
+        address after another, each given the time left.
     type: int
     default: 30
   retries:
@@ -59,5 +85,6 @@ requirements:
   - ovh >= 1.0
 notes:
   - Every failure names the hosting, the call, the HTTP status, the message of OVH and its query id (which OVH
-    support asks for). A call refused for lack of rights names the access rule the consumer key needs.
+    support asks for). A call refused for lack of rights names the access rule the consumer key needs, or the IAM
+    action the service account needs.
 """

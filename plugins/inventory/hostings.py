@@ -42,6 +42,12 @@ options:
   consumer_key:
     env:
       - name: OVH_CONSUMER_KEY
+  client_id:
+    env:
+      - name: OVH_CLIENT_ID
+  client_secret:
+    env:
+      - name: OVH_CLIENT_SECRET
   pattern:
     description:
       - Only the hostings whose service name matches this shell-style glob (C(*), C(?), C([...])), for example
@@ -85,6 +91,9 @@ notes:
     compare it with C(| int), or set C(ANSIBLE_JINJA2_NATIVE=true). ansible-core 2.19 keeps the number.
   - A hosting whose e-mail state cannot be read (after the client's retries) is still a host, in the group
     C(email_unknown), with C(ovh_email) null and a warning naming the error.
+  - C(ovh_email_read_at) is when C(ovh_email) was read (seconds since the epoch; a cache hit keeps the time of the
+    read it holds). The role C(mailops.ovh_hosting.email_policy) decides from facts read in this run without
+    reading them again, and reads older ones again.
 seealso:
   - module: mailops.ovh_hosting.email_info
   - module: mailops.ovh_hosting.email
@@ -118,6 +127,7 @@ compose:
 import decimal
 import fnmatch
 import sys
+import time
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
@@ -134,7 +144,7 @@ CONFIG_SUFFIXES = (".ovh_hostings.yml", ".ovh_hostings.yaml")
 # A variable of the group "all": every source of this plugin that failed, with why.
 FAILURES_VAR = "ovh_inventory_failures"
 # Bumped when the cached layout changes, so an old cache is a miss rather than a crash.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 def _infinite_int_options(definitions, config):
@@ -186,14 +196,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         query = self._query()
         cache_key = self.get_cache_key(path)
         use_cache = self.get_option("cache")
-        fleet = None
-        if use_cache and cache:
-            fleet = self._cached(cache_key, query)
-        if fleet is None:
-            fleet = self._gather(query)
+        entry = self._cached(cache_key, query) if use_cache and cache else None
+        if entry is None:
+            entry = {"format": CACHE_FORMAT, "query": query, "read_at": time.time(), "hostings": self._gather(query)}
             if use_cache:
-                self._cache[cache_key] = {"format": CACHE_FORMAT, "query": query, "hostings": fleet}
-        self._populate(fleet)
+                self._cache[cache_key] = entry
+        self._populate(entry["hostings"], entry["read_at"])
 
     def _query(self):
         """What decides the gathered data, minus credentials: a cache entry answers only the same query."""
@@ -220,7 +228,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             return None
         if not isinstance(entry, dict) or entry.get("format") != CACHE_FORMAT or entry.get("query") != query:
             return None
-        return entry["hostings"]
+        return entry
 
     def _api_options(self):
         """The client's options, the ones the modules share (documented by the same auth fragment)."""
@@ -259,7 +267,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         # One pass over the fleet (one pool, one client per worker) whatever the number of reads per hosting.
         return {outcome.service_name: outcome.value for outcome in gather(api, names, read, concurrency=concurrency)}
 
-    def _populate(self, fleet):
+    def _populate(self, fleet, read_at):
         strict = self.get_option("strict")
         for name, data in fleet.items():
             host = self.inventory.add_host(name)
@@ -269,6 +277,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.inventory.set_variable(host, "ovh_service_name", name)
             if self.get_option("with_email"):
                 self.inventory.set_variable(host, "ovh_email", data["email"])
+                self.inventory.set_variable(host, "ovh_email_read_at", read_at)
                 for group in self._email_groups(data["email"]):
                     self.inventory.add_group(group)
                     self.inventory.add_child(group, host)

@@ -6,8 +6,9 @@
 It wraps ``ovh.Client`` and goes through its ``raw_call`` (the signing path of the real client), so that it sees the
 HTTP status, the ``Retry-After`` and ``X-Ovh-QueryID`` headers of every answer, which the ``ovh`` exceptions do not
 all carry. On top of it: endpoint resolution (named regions or a ``/1.0`` URL such as the simulator's), retries
-with exponential back-off and full jitter, a rate limit shared by threads, a server clock offset fetched once and
-shared by threads, and one error type, HostingApiError.
+with exponential back-off and full jitter, a deadline per HTTP attempt (``timeout``, see deadline.py), a rate limit
+shared by threads, a server clock offset fetched once and shared by threads, and one error type, HostingApiError.
+The credentials are an application key set or an OAuth2 service account (``credentials.py``, ``oauth2.py``).
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ else:
     HAS_OVH = True
     OVH_IMPORT_ERROR = None
 
+from .credentials import resolve_credentials
+from .deadline import Deadline, watch_session
 from .email_state import ACTIONS
 from .errors import HostingApiError
+from .oauth2 import HAS_OAUTH2, SharedToken, plain_http_allowed, plain_http_problem, token_url_for
 from .rate_limit import RateLimiter
 from .service_name import hosting_path
 
@@ -56,7 +60,8 @@ THROTTLED_RETRIES = 10
 
 
 def resolve_endpoint(endpoint=None) -> tuple[str, str]:
-    """``(key, url)`` of the endpoint; a URL is registered in ``ovh.client.ENDPOINTS`` under itself as key.
+    """``(key, url)`` of the endpoint; a URL is registered in ``ovh.client.ENDPOINTS`` under itself as key, and
+    its token URL (``/auth/oauth2/token`` beside ``/1.0``) in ``ovh.client.OAUTH2_TOKEN_URLS`` under the same key.
 
     ``None`` means: as the ``ovh`` client finds it (``OVH_ENDPOINT``, then ``[default] endpoint`` in ovh.conf).
     """
@@ -74,6 +79,8 @@ def resolve_endpoint(endpoint=None) -> tuple[str, str]:
     if _URL_ENDPOINT.fullmatch(url):
         # The URL itself is the key: stable across clients and threads, and usable as an ovh.conf section name.
         ovh.client.ENDPOINTS[url] = url
+        if HAS_OAUTH2:
+            ovh.client.OAUTH2_TOKEN_URLS[url] = token_url_for(url)
         return url, url
     raise HostingApiError("endpoint %r is not supported; accepted: %s" % (endpoint, ACCEPTED_ENDPOINTS))
 
@@ -116,7 +123,7 @@ class HostingApi:
 
     def __init__(self, endpoint=None, application_key=None, application_secret=None, consumer_key=None,
                  timeout=30, retries=4, rate_limit=None, sleep=None, limiter=None, server_clock=None,
-                 jitter=None):
+                 jitter=None, client_id=None, client_secret=None, shared_token=None):
         if not HAS_OVH:
             raise HostingApiError("the python library 'ovh' is required (pip install ovh)")
         if timeout is None or not 0 < timeout <= MAX_TIMEOUT:
@@ -130,25 +137,39 @@ class HostingApi:
                 "rate_limit must be a positive number of requests per second (or unset), got %r" % (rate_limit,)
             )
         self.endpoint, self.endpoint_url = resolve_endpoint(endpoint)
+        credentials = resolve_credentials(self.endpoint, dict(
+            application_key=application_key, application_secret=application_secret, consumer_key=consumer_key,
+            client_id=client_id, client_secret=client_secret))
+        self._shared_token = None
+        if credentials.oauth2:
+            self._shared_token = shared_token or self._oauth2_token(credentials, timeout)
         try:
-            # None lets the ovh client resolve each credential from OVH_* variables, then ovh.conf.
-            self._client = ovh.Client(
-                endpoint=self.endpoint,
-                application_key=application_key,
-                application_secret=application_secret,
-                consumer_key=consumer_key,
-                timeout=timeout,
-            )
+            if credentials.oauth2:
+                self._client = ovh.Client(endpoint=self.endpoint, client_id=credentials.values["client_id"],
+                                          client_secret=credentials.values["client_secret"], timeout=timeout)
+            else:
+                self._client = ovh.Client(
+                    endpoint=self.endpoint,
+                    application_key=credentials.values["application_key"],
+                    application_secret=credentials.values["application_secret"],
+                    consumer_key=credentials.values["consumer_key"],
+                    timeout=timeout,
+                )
         except ovh.exceptions.APIError as error:
             raise HostingApiError(
                 "OVH credentials for %s are incomplete (%s): set application_key, application_secret and "
                 "consumer_key as options, as OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY, "
-                "or in the [%s] section of ovh.conf" % (self.endpoint, error, self.endpoint)
+                "or in the [%s] section of ovh.conf; or, for an OAuth2 service account, client_id and client_secret "
+                "likewise" % (self.endpoint, error, self.endpoint)
             )
         _settle_environment(self._client._session, self.endpoint_url)
+        watch_session(self._client._session)
+        self._oauth2_settled = False  # the OAuth2 session is made once it holds a token (see _raw_call)
         for option, value in (("application_key", self._client._application_key),
                               ("application_secret", self._client._application_secret),
-                              ("consumer_key", self._client._consumer_key)):
+                              ("consumer_key", self._client._consumer_key),
+                              ("client_id", credentials.values["client_id"]),
+                              ("client_secret", credentials.values["client_secret"])):
             # Sent as HTTP headers (or signed into one): a space, a control character or a non-ASCII letter
             # would fail inside the HTTP library, or be retried as a connection error.
             if value and not _KEY_TEXT.fullmatch(str(value)):
@@ -168,6 +189,18 @@ class HostingApi:
         self.server_clock = server_clock or ServerClock()
         self._jitter = jitter or random.random
 
+    def _oauth2_token(self, credentials, timeout) -> SharedToken:
+        """The service account's token source, once the endpoint is known to take OAuth2 over a safe transport."""
+        if not HAS_OAUTH2:
+            raise HostingApiError("client_id and client_secret need the python library 'ovh' 1.2.0 or newer")
+        token_url = ovh.client.OAUTH2_TOKEN_URLS.get(self.endpoint)
+        if token_url is None:
+            raise HostingApiError("endpoint %s has no known OAuth2 token URL" % self.endpoint)
+        problem = plain_http_problem(self.endpoint_url, token_url)
+        if problem:
+            raise HostingApiError(problem)
+        return SharedToken(credentials.values["client_id"], credentials.values["client_secret"], token_url, timeout)
+
     @classmethod
     def from_module(cls, module, **kwargs):
         """The client for an AnsibleModule whose argument spec includes common.AUTH_ARGUMENT_SPEC."""
@@ -182,6 +215,8 @@ class HostingApi:
                 application_key=params.get("application_key"),
                 application_secret=params.get("application_secret"),
                 consumer_key=params.get("consumer_key"),
+                client_id=params.get("client_id"),
+                client_secret=params.get("client_secret"),
                 timeout=params.get("timeout"),
                 retries=params.get("retries"),
                 rate_limit=params.get("rate_limit"),
@@ -192,12 +227,15 @@ class HostingApi:
 
     def for_thread(self) -> HostingApi:
         """A client with its own HTTP session (not shared across threads), the same credentials and settings,
-        sharing this one's rate limiter and server clock."""
+        sharing this one's rate limiter, server clock and OAuth2 token."""
         return HostingApi(
             endpoint=self.endpoint,
             application_key=self._client._application_key,
             application_secret=self._client._application_secret,
             consumer_key=self._client._consumer_key,
+            client_id=getattr(self._client, "_client_id", None),
+            client_secret=getattr(self._client, "_client_secret", None),
+            shared_token=self._shared_token,
             timeout=self.timeout,
             retries=self.retries,
             sleep=self.sleep,
@@ -316,11 +354,20 @@ class HostingApi:
             self._sync_clock()
         self.limiter.acquire()
         context = dict(service_name=service_name, method=method, path=path)
+        # The whole exchange of this attempt, body included (requests reads it before raw_call returns); each
+        # retry gets a deadline of its own, the back-off and rate-limit waits are outside it.
+        deadline = Deadline(self.timeout)
         try:
-            response = self._client.raw_call(method, path, data=body, need_auth=need_auth)
+            with deadline:
+                response = self._raw_call(method, path, body, need_auth)
         except requests.exceptions.RequestException as error:
-            raise HostingApiError(connection_problem(error, self.endpoint_url, self.timeout), ambiguous=True,
-                                  **context)
+            if deadline.expired and not isinstance(error, requests.exceptions.ConnectTimeout):
+                problem = no_complete_answer(self.endpoint_url, self.timeout)
+            else:
+                problem = connection_problem(error, self.endpoint_url, self.timeout)
+            raise HostingApiError(problem, ambiguous=True, **context)
+        if deadline.expired:  # cut at the deadline, and what was read looked complete: it may not be
+            raise HostingApiError(no_complete_answer(self.endpoint_url, self.timeout), ambiguous=True, **context)
         status = response.status_code
         query_id = response.headers.get("X-Ovh-QueryID")
         try:
@@ -332,22 +379,48 @@ class HostingApi:
             )
         if 200 <= status < 300:
             return data
+        iam_actions = None
         if isinstance(data, dict):
             message = data.get("message") or json.dumps(data)
             error_code = data.get("errorCode")
+            if isinstance(data.get("details"), dict):
+                iam_actions = data["details"].get("unauthorizedActionsByIAM") or None
         else:
             message, error_code = json.dumps(data), None
         raise HostingApiError(
             message, status=status, query_id=query_id, error_code=error_code, ambiguous=status >= 500,
+            iam_actions=iam_actions,
             retry_after=parse_retry_after(response.headers.get("Retry-After")) if status == 429 else None,
             **context
         )
+
+    def _raw_call(self, method, path, body, need_auth):
+        """The ovh client's ``raw_call``; with a service account, under the shared token, and once more with a new
+        token when OVH answers 401 to this one (revoked, or expired sooner than it said)."""
+        if self._shared_token is None or not need_auth:
+            return self._client.raw_call(method, path, data=body, need_auth=need_auth)
+        with plain_http_allowed(self.endpoint_url):
+            token = self._shared_token.install(self._client._oauth2)
+            if not self._oauth2_settled:  # the ovh client makes this session with the first token it holds
+                _settle_environment(self._client._oauth2.session, self.endpoint_url)
+                watch_session(self._client._oauth2.session)
+                self._oauth2_settled = True
+            response = self._client.raw_call(method, path, data=body, need_auth=need_auth)
+            if response.status_code == 401:
+                self._shared_token.install(self._client._oauth2, refused=token)
+                response = self._client.raw_call(method, path, data=body, need_auth=need_auth)
+        return response
+
+
+def no_complete_answer(url, timeout) -> str:
+    """An attempt cut at its deadline: no answer, or not all of it, within ``timeout`` seconds."""
+    return "no complete answer from %s within %s s (timeout)" % (_where(url), _seconds(timeout))
 
 
 def connection_problem(error, url, timeout) -> str:
     """What went wrong below HTTP, in an operator's words rather than urllib3's ("Max retries exceeded ...")."""
     parts = urlsplit(url)
-    where = "%s:%s" % (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    where = _where(url)
     causes = []
     cause = error
     while cause is not None and len(causes) < 10:
@@ -355,9 +428,9 @@ def connection_problem(error, url, timeout) -> str:
         cause = cause.__cause__ or cause.__context__ or (cause.args[0] if cause.args and isinstance(
             cause.args[0], BaseException) else None) or getattr(cause, "reason", None)
     if isinstance(error, requests.exceptions.ConnectTimeout):
-        return "no connection to %s within %s s (connect timeout)" % (where, timeout)
+        return "no connection to %s within %s s (connect timeout)" % (where, _seconds(timeout))
     if isinstance(error, requests.exceptions.Timeout):
-        return "no answer from %s within %s s (timeout)" % (where, timeout)
+        return "no answer from %s within %s s (timeout)" % (where, _seconds(timeout))
     if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
         return "connection refused by %s" % where
     if any(isinstance(cause, ConnectionResetError) for cause in causes):
@@ -367,6 +440,15 @@ def connection_problem(error, url, timeout) -> str:
     if isinstance(error, requests.exceptions.SSLError):
         return "TLS failed with %s: %s" % (where, _excerpt(str(error)))
     return "connection to %s failed: %s" % (where, _excerpt(str(causes[-1])))
+
+
+def _where(url) -> str:
+    parts = urlsplit(url)
+    return "%s:%s" % (parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+
+
+def _seconds(timeout) -> str:
+    return "%g" % timeout  # 3 and 2.5, not 3.0: the event source's options are floats
 
 
 def _settle_environment(session, url):

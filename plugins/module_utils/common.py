@@ -21,6 +21,8 @@ AUTH_ARGUMENT_SPEC = dict(
     application_key=dict(type="str", no_log=False),
     application_secret=dict(type="str", no_log=True),
     consumer_key=dict(type="str", no_log=True),
+    client_id=dict(type="str", no_log=True),
+    client_secret=dict(type="str", no_log=True),
     timeout=dict(type="int", default=30),
     retries=dict(type="int", default=4),
     rate_limit=dict(type="float"),

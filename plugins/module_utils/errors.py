@@ -29,7 +29,7 @@ class HostingApiError(Exception):
     """
 
     def __init__(self, message, service_name=None, method=None, path=None, status=None, query_id=None,
-                 error_code=None, ambiguous=False, retry_after=None):
+                 error_code=None, ambiguous=False, retry_after=None, iam_actions=None):
         super().__init__(message)
         self.message = message
         self.service_name = service_name
@@ -40,6 +40,8 @@ class HostingApiError(Exception):
         self.error_code = error_code
         self.ambiguous = ambiguous
         self.retry_after = retry_after
+        # OVH's IAM names the actions it refused in details.unauthorizedActionsByIAM (a comma-separated string)
+        self.iam_actions = iam_actions
 
     @property
     def not_granted(self) -> bool:
@@ -70,6 +72,10 @@ class HostingApiError(Exception):
     @property
     def hint(self) -> str | None:
         """What to do about it, when OVH's answer says: the access rule to add, or the keys to check."""
+        if self.status == 403 and self.iam_actions:
+            where = " on hosting %s" % self.service_name if self.service_name else ""
+            return "The service account needs the IAM action '%s'%s: add it to one of its policies" % (
+                self.iam_actions, where)
         if self.not_granted and self.required_access_rule:
             return "The consumer key needs the access rule '%s'" % self.required_access_rule
         if self.status == 403 and self.credentials_refused:
@@ -100,8 +106,11 @@ class HostingApiError(Exception):
 
 def failure_fact(service_name, error, call=None, status=None, query_id=None) -> dict:
     """One hosting that failed, as modules return it and the report lists it; ``summary`` is the one-line message
-    (``str(error)``), and ``message`` what OVH (or the rule that refused) said, with the hint."""
+    (``str(error)``, headed by the hosting), and ``message`` what OVH (or the rule that refused) said, with the hint."""
     message = getattr(error, "message", None) or str(error)
+    summary = str(error)
+    if service_name and not summary.startswith("hosting %s" % service_name):
+        summary = "hosting %s: %s" % (service_name, summary)
     hint = getattr(error, "hint", None)
     if hint:
         message = "%s: %s" % (message, hint[0].lower() + hint[1:])
@@ -111,5 +120,5 @@ def failure_fact(service_name, error, call=None, status=None, query_id=None) -> 
         "status": status,
         "query_id": query_id,
         "message": message,
-        "summary": str(error),
+        "summary": summary,
     }

@@ -13,7 +13,8 @@ class RateLimiter:
     """Fixed spacing between requests (``1 / rate`` seconds), shared by every thread that holds it.
 
     Each caller reserves the next free slot under a lock and sleeps outside it, so N threads together never exceed
-    ``rate`` requests per second. ``pause(seconds)`` (after a 429) pushes the next slot for everyone, so the whole
+    ``rate`` requests per second; one that wakes late, right after another went, takes a new slot rather than
+    going with it. ``pause(seconds)`` (after a 429) pushes the next slot for everyone, so the whole
     client slows down, not only the thread that was told to. ``rate=None`` means no limit (pauses still apply).
     The clock is monotonic; clock and sleep are injectable for tests.
     """
@@ -27,6 +28,7 @@ class RateLimiter:
         self._sleep = sleep or time.sleep
         self._lock = threading.Lock()
         self._next_slot = None
+        self._last_release = None
         self._pauses = 0  # how many pauses were asked for: a caller that slept through a new one must wait it out
 
     def acquire(self) -> float:
@@ -43,10 +45,16 @@ class RateLimiter:
                 self._sleep(delay)
                 waited += delay
             with self._lock:
-                if self._pauses == pauses_seen:
+                now = self._clock()
+                # Threads that a loaded machine wakes late, together, would go in a burst: a caller more than
+                # half a slot late, just after another went, takes a new slot.
+                crowded = (now - slot > self._interval / 2 and self._last_release is not None
+                           and now - self._last_release < self._interval)
+                if self._pauses == pauses_seen and not crowded:
+                    self._last_release = now
                     return waited
-            # A 429 paused the client while this caller slept toward a slot reserved before it: that slot is
-            # void, take one after the pause.
+            # A 429 paused the client while this caller slept toward a slot reserved before it, or it woke too
+            # late: that slot is void, take a new one.
 
     def pause(self, seconds: float) -> None:
         """No request from any thread before ``seconds`` from now (the server asked to slow down)."""

@@ -151,16 +151,17 @@ EXAMPLES = r"""
     allow_force: true
     wait: false
 
-- name: Enforce a policy over a whole inventory in one task, deciding from the inventory's own read
+- name: Unblock two hostings, deciding from a read made earlier in the play (a compliant one costs no call)
   mailops.ovh_hosting.email:
-    hostings: >-
-      {{ ansible_play_hosts | map('extract', hostvars)
-         | json_query('[].{service_name: ovh_service_name, current: ovh_email}') }}
+    hostings:
+      - service_name: shop-1.cluster021.hosting.ovh.net
+        current: "{{ fleet.hostings | selectattr('service_name', 'eq', 'shop-1.cluster021.hosting.ovh.net') | first }}"
+      - service_name: blog.cluster030.hosting.ovh.net
+        current: "{{ hostvars['blog.cluster030.hosting.ovh.net'].ovh_email }}"  # the hostings inventory's read
     state: unblocked
-    report_recipient: mail-errors@example.com
-  run_once: true
   delegate_to: localhost
 
+# The role mailops.ovh_hosting.email_policy builds O(hostings) from each host's vars and the inventory's read.
 - name: Block 50 hostings of an incident at once, with their own recipients
   mailops.ovh_hosting.email:
     hostings:

@@ -7,6 +7,7 @@ import time
 
 from .errors import ApiError, bad_request
 from .hosting import SERVICE_NAME, normalize_offer
+from .iam import DEFAULT_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME, RESOURCE_PREFIX, validate_policy
 from .router import Router
 from .routes import API, valid_recipient
 from .seed import MAX_FLEET, PROFILES, seed_fleet
@@ -43,6 +44,67 @@ def revoke_key(sim, req):
     sim.keys.revoke(body["consumer_key"])
     sim.save_keys()
     return None
+
+
+@ADMIN.route("POST", "/service-accounts", auth=False)
+def create_service_account(sim, req):
+    """An OAuth2 service account; with ``actions``, a policy that allows them on ``resources`` (by default every
+    hosting). Answers its exports: endpoint, client_id, client_secret, and its identity URN for policies."""
+    body = _fields(req.json or {}, required=set(), optional={"actions", "resources", "token_lifetime"})
+    lifetime = _integer(body, "token_lifetime", DEFAULT_TOKEN_LIFETIME, 1, MAX_TOKEN_LIFETIME)
+    if "resources" in body and "actions" not in body:
+        raise bad_request("resources are those of the actions: give actions too")
+    policy = None
+    if "actions" in body:
+        policy = validate_policy({"name": "service account", "identities": ["pending"],
+                                  "resources": body.get("resources", [RESOURCE_PREFIX + "*"]),
+                                  "allow": body["actions"]})
+    account = sim.iam.create_account(lifetime)
+    if policy is not None:
+        policy.identities = [account.identity]
+        sim.iam.add_policy(policy)
+    sim.save_iam()
+    return {"endpoint": sim.endpoint(req), "client_id": account.client_id, "client_secret": account.client_secret,
+            "identity": account.identity}
+
+
+@ADMIN.route("GET", "/service-accounts/{client_id}", auth=False)
+def get_service_account(sim, req, client_id):
+    account = sim.iam.account(client_id)
+    return {"client_id": account.client_id, "identity": account.identity, "revoked": account.revoked,
+            "token_lifetime": account.token_lifetime}
+
+
+@ADMIN.route("POST", "/service-accounts/revoke", auth=False)
+def revoke_service_account(sim, req):
+    """The account's tokens end now and it gets no new one."""
+    body = _fields(req.json, required={"client_id"}, optional=set())
+    sim.iam.revoke(body["client_id"])
+    sim.save_iam()
+    return None
+
+
+@ADMIN.route("POST", "/service-accounts/expire-tokens", auth=False)
+def expire_tokens(sim, req):
+    """End the account's tokens now, before the expires_in its client was told: the next call gets a 401."""
+    body = _fields(req.json, required={"client_id"}, optional=set())
+    expired = sim.iam.expire_tokens(body["client_id"])
+    sim.save_iam()
+    return {"expired": expired}
+
+
+@ADMIN.route("GET", "/iam/policies", auth=False)
+def list_policies(sim, req):
+    return [vars(policy) for policy in sim.iam.policies]
+
+
+@ADMIN.route("POST", "/iam/policies", auth=False)
+def create_policy(sim, req):
+    """``{name, identities, resources, allow}``, as OVH's POST /iam/policy takes them (``allow`` as a list of
+    action names rather than of ``{action}`` objects)."""
+    policy = sim.iam.add_policy(validate_policy(req.json))
+    sim.save_iam()
+    return vars(policy)
 
 
 @ADMIN.route("GET", "/validated", auth=False)
@@ -190,7 +252,7 @@ def clear_requests_log(sim, req):
     return None
 
 
-NAME_FIELDS = {"service_name", "consumer_key", "profile"}  # looked up by value: a list or number would crash it
+NAME_FIELDS = {"service_name", "consumer_key", "client_id", "profile"}  # looked up by value: a list or number would crash it
 
 
 def _fields(body, required: set, optional: set) -> dict:

@@ -24,11 +24,13 @@ from .clock import Clock, iso
 from .errors import ApiError
 from .faults import Faults
 from .hosting import Hosting
+from .iam import Iam, TokenError, resource_urn
 from .model import DEFAULT_CONFIG, MailModel
 from .routes import API
 from .store import Store
 
 REQUEST_LOG_CAP = 10_000
+TOKEN_PATH = "/auth/oauth2/token"
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
@@ -42,6 +44,7 @@ class Request:
     query: dict = field(default_factory=dict)
     json: object = None
     credential: object = None
+    service_account: object = None  # an OAuth2 service account, when the request carries its token
 
 
 @dataclass
@@ -62,6 +65,7 @@ class Simulator:
             self.save_keys()
         else:
             self.keys = KeyRing.from_dict(keys)
+        self.iam = Iam.from_dict(self.store.get("iam", {}))
         config = dict(DEFAULT_CONFIG, **self.store.get("config", {}))
         if action_delay is not None:
             config["action_delay"] = float(action_delay)
@@ -95,6 +99,9 @@ class Simulator:
 
     def save_keys(self) -> None:
         self.store.put({"keys": self.keys.to_dict()})
+
+    def save_iam(self) -> None:
+        self.store.put({"iam": self.iam.to_dict()})
 
     def save_config(self) -> None:
         self.store.put({"config": self.model.config, "clock_offset": self.model.clock.offset})
@@ -165,6 +172,8 @@ class Simulator:
             return self._handle_api(req, path[4:], query, query_id)
         if path.startswith("/_sim/"):
             return self._handle_admin(req, path[5:], query_id)
+        if path == TOKEN_PATH:
+            return self._handle_token(req, query_id)
         return _error(ApiError(404, "Got an invalid (or empty) URL"), query_id)
 
     def _handle_admin(self, req: Request, path: str, query_id: str) -> Response:
@@ -185,9 +194,53 @@ class Simulator:
             finally:
                 self.flush()
 
+    def _handle_token(self, req: Request, query_id: str) -> Response:
+        """The OAuth2 token endpoint, beside /1.0 as OVH has it beside its API; logged with the API requests,
+        never faulted."""
+        entry = {"time": None, "timestamp": None, "received": round(self.model.clock.now(), 3), "method": req.method,
+                 "path": TOKEN_PATH, "query": "",
+                 "status": 0, "applied": False, "consumer_key_id": None, "client_id": None, "query_id": query_id,
+                 "fault": None}
+        headers = dict(JSON_HEADERS, **{"X-Ovh-QueryID": query_id, "Cache-Control": "no-store"})
+        if req.method != "POST":
+            status, body = 405, {"error": "invalid_request", "error_description": "use POST"}
+            headers["Allow"] = "POST"
+        else:
+            try:
+                with self.lock:
+                    body = self.iam.issue_token(req.headers, req.body, time.time())
+                    self.save_iam()
+                status = 200
+            except TokenError as error:
+                status, body = error.status, error.body
+                if status == 401:
+                    headers["WWW-Authenticate"] = 'Basic realm="ovhsim"'
+        entry["status"], entry["applied"] = status, status == 200
+        now = self.model.clock.now()
+        entry["time"], entry["timestamp"] = iso(now), round(now, 3)
+        self.requests.append(entry)
+        return Response(status, headers, json.dumps(body).encode())
+
+    def _authenticate(self, req: Request, route, path: str, params: dict, entry: dict) -> None:
+        """A consumer key's signature and access rules, or a service account's token and IAM policies."""
+        authorization = req.headers.get("Authorization") or ""
+        if authorization.lower().startswith("bearer "):
+            with self.lock:
+                account = self.iam.authenticate(authorization, time.time())
+                entry["client_id"] = account.client_id
+                resource = resource_urn(params["serviceName"]) if "serviceName" in params else None
+                if route.action:
+                    self.iam.authorize(account, route.action, resource)
+            req.service_account = account
+            return
+        req.credential = self.keys.authenticate(req.headers, req.method, f"http://{req.host}{req.target}",
+                                                req.body, path, time.time())
+
     def _handle_api(self, req: Request, path: str, query: str, query_id: str) -> Response:
-        entry = {"time": None, "timestamp": None, "method": req.method, "path": path, "query": query, "status": 0, "applied": False,
-                 "consumer_key_id": None, "query_id": query_id, "fault": None}
+        # "received" (when the request came in) is what a rate limit is judged by; "timestamp" is when it was answered.
+        entry = {"time": None, "timestamp": None, "received": round(self.model.clock.now(), 3), "method": req.method,
+                 "path": path, "query": query, "status": 0, "applied": False,
+                 "consumer_key_id": None, "client_id": None, "query_id": query_id, "fault": None}
         response = None
         try:
             response = self._answer_api(req, path, query_id, entry)
@@ -215,9 +268,9 @@ class Simulator:
                 return _fault_response(decision, query_id)
         try:
             if route.auth:
-                req.credential = self.keys.authenticate(req.headers, req.method, f"http://{req.host}{req.target}",
-                                                        req.body, path, time.time())
-                entry["consumer_key_id"] = req.credential.credential_id
+                self._authenticate(req, route, path, params, entry)
+                if req.credential is not None:
+                    entry["consumer_key_id"] = req.credential.credential_id
             req.json = _parse_json(req.body)
             result = self._run(route, req, params)
         except ApiError as error:

@@ -107,11 +107,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("env", cmd_env, "Print `export OVH_*=...` for the full-rights key, ready for eval.")
 
-    keys = group("keys", "Consumer keys with access rules.")
-    create = keys("create", cmd_keys_create, "Create a restricted key; prints its exports.")
-    create.add_argument("--rule", action="append", required=True, metavar="'METHOD /path'",
-                        help="an access rule such as 'GET /hosting/web/*' (repeatable)")
-    keys("revoke", cmd_keys_revoke, "Revoke a consumer key.").add_argument("consumer_key")
+    keys = group("keys", "Consumer keys with access rules, and OAuth2 service accounts with IAM policies.")
+    create = keys("create", cmd_keys_create, "Create a restricted key, or a service account; prints its exports.")
+    kind = create.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--rule", action="append", metavar="'METHOD /path'",
+                      help="an access rule such as 'GET /hosting/web/*' (repeatable)")
+    kind.add_argument("--oauth2", action="store_true",
+                      help="an OAuth2 service account (OVH_CLIENT_ID, OVH_CLIENT_SECRET) instead of a consumer key")
+    create.add_argument("--action", action="append", default=[], metavar="ACTION",
+                        help="with --oauth2: an IAM action its policy allows, e.g. webHosting:apiovh:email/get, "
+                             "or webHosting:apiovh:* (repeatable; none: no policy, every call is refused)")
+    create.add_argument("--resource", action="append", default=[], metavar="URN",
+                        help="with --action: a resource of the policy (repeatable; default every hosting, "
+                             "urn:v1:eu:resource:webHosting:*)")
+    create.add_argument("--token-lifetime", type=_non_negative_int, metavar="SECONDS",
+                        help="with --oauth2: the expires_in of its tokens (default 3600)")
+    revoke = keys("revoke", cmd_keys_revoke, "Revoke a consumer key, or with --oauth2 a service account.")
+    revoke.add_argument("consumer_key", metavar="KEY", help="a consumer key, or with --oauth2 a client id")
+    revoke.add_argument("--oauth2", action="store_true", help="KEY is a service account's client id")
+    grant = keys("grant", cmd_keys_grant, "Add a policy allowing a service account IAM actions.")
+    grant.add_argument("client_id")
+    grant.add_argument("--action", action="append", required=True, metavar="ACTION")
+    grant.add_argument("--resource", action="append", default=[], metavar="URN")
+    keys("expire-tokens", cmd_keys_expire_tokens,
+         "End a service account's tokens now, before the expires_in its client was told.").add_argument("client_id")
 
     fault = group("fault", "Injected faults on /1.0.")
     fault_set = fault("set", cmd_fault_set, "Replace the fault settings by one rule.")
@@ -253,6 +272,8 @@ def _print_json(value) -> None:
 def _exports(credentials: dict) -> str:
     names = {"endpoint": "OVH_ENDPOINT", "application_key": "OVH_APPLICATION_KEY",
              "application_secret": "OVH_APPLICATION_SECRET", "consumer_key": "OVH_CONSUMER_KEY"}
+    if "client_id" in credentials:
+        names = {"endpoint": "OVH_ENDPOINT", "client_id": "OVH_CLIENT_ID", "client_secret": "OVH_CLIENT_SECRET"}
     return "export " + " ".join(f"{variable}={shlex.quote(credentials[key])}" for key, variable in names.items())
 
 
@@ -261,6 +282,18 @@ def cmd_env(args) -> None:
 
 
 def cmd_keys_create(args) -> None:
+    if args.oauth2:
+        body = {}
+        if args.action:
+            body["actions"] = args.action
+        if args.resource:
+            body["resources"] = args.resource
+        if args.token_lifetime is not None:
+            body["token_lifetime"] = args.token_lifetime
+        print(_exports(_admin(args, "POST", "/_sim/service-accounts", body)))
+        return
+    if args.action or args.resource or args.token_lifetime is not None:
+        raise CliError("--action, --resource and --token-lifetime are for a service account: add --oauth2")
     rules = []
     for rule in args.rule:
         method, _space, path = rule.strip().partition(" ")
@@ -271,7 +304,21 @@ def cmd_keys_create(args) -> None:
 
 
 def cmd_keys_revoke(args) -> None:
-    _admin(args, "POST", "/_sim/keys/revoke", {"consumer_key": args.consumer_key})
+    if args.oauth2:
+        _admin(args, "POST", "/_sim/service-accounts/revoke", {"client_id": args.consumer_key})
+    else:
+        _admin(args, "POST", "/_sim/keys/revoke", {"consumer_key": args.consumer_key})
+
+
+def cmd_keys_grant(args) -> None:
+    credentials = _admin(args, "GET", "/_sim/service-accounts/" + args.client_id)
+    _print_json(_admin(args, "POST", "/_sim/iam/policies", {
+        "name": "granted from the CLI", "identities": [credentials["identity"]],
+        "resources": args.resource or ["urn:v1:eu:resource:webHosting:*"], "allow": args.action}))
+
+
+def cmd_keys_expire_tokens(args) -> None:
+    _print_json(_admin(args, "POST", "/_sim/service-accounts/expire-tokens", {"client_id": args.client_id}))
 
 
 def cmd_fault_set(args) -> None:

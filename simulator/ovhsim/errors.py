@@ -11,25 +11,29 @@ from http import HTTPStatus
 
 class ApiError(Exception):
     def __init__(self, status: int, message: str, error_class: str | None = None, error_code: str | None = None,
-                 headers: dict | None = None):
+                 headers: dict | None = None, details: dict | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.error_class = error_class or _default_class(status)
         self.error_code = error_code
         self.headers = headers or {}
+        self.details = details
 
     def body(self) -> dict:
         body = {"class": self.error_class, "message": self.message}
         if self.error_code:
             body["errorCode"] = self.error_code
             body["httpCode"] = f"{self.status} {HTTPStatus(self.status).phrase}"
+        if self.details is not None:
+            body["details"] = self.details
         return body
 
 
 def _default_class(status: int) -> str:
     return {
         400: "Client::BadRequest",
+        401: "Client::Unauthorized",
         403: "Client::Forbidden",
         404: "Client::NotFound",
         405: "Client::MethodNotAllowed",

@@ -16,6 +16,7 @@ class Route:
     pattern: re.Pattern
     handler: object
     auth: bool
+    action: str | None = None  # OVH's IAM action name (its schema's x-iam-actions)
 
 
 class Router:
@@ -24,11 +25,11 @@ class Router:
         self.not_found_message = not_found_message
         self.routes: list[Route] = []
 
-    def route(self, method: str, template: str, auth: bool = True):
+    def route(self, method: str, template: str, auth: bool = True, action: str | None = None):
         pattern = re.compile("^" + re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
 
         def register(handler):
-            self.routes.append(Route(method, template, pattern, handler, auth))
+            self.routes.append(Route(method, template, pattern, handler, auth, action))
             return handler
 
         return register

@@ -9,6 +9,7 @@ from .auth import validate_rules
 from .clock import day_of, iso
 from .errors import ApiError, bad_request, not_found
 from .hosting import ACTIONS
+from .iam import resource_urn
 from .router import Router
 
 API = Router("/1.0", "Got an invalid (or empty) URL")
@@ -16,7 +17,7 @@ EMAIL_ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[
 EMAIL_FIELDS = ("bounce", "email", "maxPerDay", "sent", "sentToday", "state")
 TASK_STATUSES = ("cancelled", "doing", "done", "init", "todo")
 MAX_ADDRESS = 254           # RFC 5321's limit on a forward path, less the angle brackets
-MAX_DISPLAY_NAME = 255
+MAX_DISPLAY_NAME = 50      # "(max 50 chars)" in OVH's description of hosting.web.Service displayName
 SERVICE_FIELDS_WRITABLE = ("displayName",)
 # OVH's ``long``: ASCII digits with an optional minus sign, nothing Python's int() also takes ("+5", " 5",
 # "1_0", Arabic-Indic or fullwidth digits), within 64 bits.
@@ -65,6 +66,9 @@ def create_credential(sim, req):
 
 @API.route("GET", "/auth/currentCredential")
 def current_credential(sim, req):
+    """For a consumer key only: what OVH answers a service account here is not known."""
+    if req.service_account is not None:
+        raise bad_request("/auth/currentCredential describes a consumer key; this request carries an OAuth2 token")
     credential = req.credential
     application = sim.keys.applications[credential.application_key]
     return {"allowedIPs": None, "applicationId": application["application_id"],
@@ -74,17 +78,22 @@ def current_credential(sim, req):
 
 # --- /hosting/web -----------------------------------------------------------------------------------------------
 
-@API.route("GET", "/hosting/web")
+@API.route("GET", "/hosting/web", action="webHosting:apiovh:get")
 def list_hostings(sim, req):
-    return sorted(sim.model.hostings)
+    """A service account sees the hostings on which a policy allows it webHosting:apiovh:get."""
+    names = sorted(sim.model.hostings)
+    if req.service_account is not None:
+        names = [name for name in names if sim.iam.allows(req.service_account, "webHosting:apiovh:get",
+                                                          resource_urn(name))]
+    return names
 
 
-@API.route("GET", "/hosting/web/{serviceName}")
+@API.route("GET", "/hosting/web/{serviceName}", action="webHosting:apiovh:get")
 def get_hosting(sim, req, serviceName):
     return sim.model.get(serviceName).service_object()
 
 
-@API.route("PUT", "/hosting/web/{serviceName}")
+@API.route("PUT", "/hosting/web/{serviceName}", action="webHosting:apiovh:edit")
 def put_hosting(sim, req, serviceName):
     """hosting.web.Service: only ``displayName`` is writable (null gives the default back); other fields may be
     sent back unchanged, as for PUT /email."""
@@ -106,12 +115,12 @@ def put_hosting(sim, req, serviceName):
     return None
 
 
-@API.route("GET", "/hosting/web/{serviceName}/email")
+@API.route("GET", "/hosting/web/{serviceName}/email", action="webHosting:apiovh:email/get")
 def get_email(sim, req, serviceName):
     return sim.model.get(serviceName).email_object()
 
 
-@API.route("PUT", "/hosting/web/{serviceName}/email")
+@API.route("PUT", "/hosting/web/{serviceName}/email", action="webHosting:apiovh:email/edit")
 def put_email(sim, req, serviceName):
     """Only ``email`` is writable; read-only fields may be sent back unchanged, as the panel does."""
     hosting = sim.model.get(serviceName)
@@ -131,7 +140,7 @@ def put_email(sim, req, serviceName):
     return None
 
 
-@API.route("GET", "/hosting/web/{serviceName}/email/bounces")
+@API.route("GET", "/hosting/web/{serviceName}/email/bounces", action="webHosting:apiovh:email/bounces/get")
 def get_bounces(sim, req, serviceName):
     hosting = sim.model.get(serviceName)
     values = req.query.get("limit")
@@ -145,7 +154,7 @@ def get_bounces(sim, req, serviceName):
     return _listing(sim, hosting.bounce_objects(limit))
 
 
-@API.route("POST", "/hosting/web/{serviceName}/email/request")
+@API.route("POST", "/hosting/web/{serviceName}/email/request", action="webHosting:apiovh:email/request/create")
 def request_action(sim, req, serviceName):
     sim.model.get(serviceName)
     body = _object({} if req.json is None else req.json)
@@ -160,12 +169,12 @@ def request_action(sim, req, serviceName):
     return sim.model.request_action(serviceName, body["action"])
 
 
-@API.route("GET", "/hosting/web/{serviceName}/email/volumes")
+@API.route("GET", "/hosting/web/{serviceName}/email/volumes", action="webHosting:apiovh:email/volumes/get")
 def get_volumes(sim, req, serviceName):
     return _listing(sim, sim.model.get(serviceName).volume_objects(today=day_of(sim.model.clock.now())))
 
 
-@API.route("GET", "/hosting/web/{serviceName}/tasks")
+@API.route("GET", "/hosting/web/{serviceName}/tasks", action="webHosting:apiovh:tasks/get")
 def list_tasks(sim, req, serviceName):
     hosting = sim.model.get(serviceName)
     function = (req.query.get("function") or [None])[-1]
@@ -177,7 +186,7 @@ def list_tasks(sim, req, serviceName):
             if (function is None or function in task["function"]) and (status is None or task["status"] == status)]
 
 
-@API.route("GET", "/hosting/web/{serviceName}/tasks/{id}")
+@API.route("GET", "/hosting/web/{serviceName}/tasks/{id}", action="webHosting:apiovh:tasks/get")
 def get_task(sim, req, serviceName, id):  # noqa: A002 - OVH's parameter name
     hosting = sim.model.get(serviceName)
     task_id = parse_long(id)  # at OVH a malformed or negative id is a missing object, not a bad request
@@ -187,7 +196,7 @@ def get_task(sim, req, serviceName, id):  # noqa: A002 - OVH's parameter name
     raise not_found("The requested object (id = %s) does not exist" % id[:64])
 
 
-@API.route("GET", "/hosting/web/{serviceName}/abuseState")
+@API.route("GET", "/hosting/web/{serviceName}/abuseState", action="webHosting:apiovh:abuseState/get")
 def abuse_state(sim, req, serviceName):
     return sim.model.get(serviceName).abuse_state()
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
 from .app import Simulator
+from .auth import signature
 from .server import BackgroundServer
 
 
@@ -47,6 +50,35 @@ def admin_call(base_url: str, method: str, path: str, body=None, timeout: float 
         raise AdminError(error.code, payload) from None
 
 
+class OvhSigner:
+    """A ``requests`` auth callable (``auth=OvhSigner(...)``): signs the prepared request, once its URL and body
+    are final, as the ``ovh`` client signs its calls, so that a tool built on ``requests`` (a fuzzer, a script)
+    reaches the handlers instead of 400 "Invalid signature"."""
+
+    def __init__(self, application_key: str, application_secret: str, consumer_key: str):
+        self.application_key = application_key
+        self._application_secret = application_secret
+        self.consumer_key = consumer_key
+
+    @classmethod
+    def from_env(cls) -> "OvhSigner":
+        """The key in OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY (``ovhsim env``)."""
+        return cls(os.environ["OVH_APPLICATION_KEY"], os.environ["OVH_APPLICATION_SECRET"],
+                   os.environ["OVH_CONSUMER_KEY"])
+
+    def __call__(self, prepared):
+        body = prepared.body or b""
+        if isinstance(body, bytes):  # the simulator signs what it read, decoded as UTF-8
+            body = body.decode("utf-8", "replace")
+        timestamp = str(int(time.time()))
+        prepared.headers["X-Ovh-Application"] = self.application_key
+        prepared.headers["X-Ovh-Consumer"] = self.consumer_key
+        prepared.headers["X-Ovh-Timestamp"] = timestamp
+        prepared.headers["X-Ovh-Signature"] = signature(self._application_secret, self.consumer_key,
+                                                        prepared.method, prepared.url, body, timestamp)
+        return prepared
+
+
 class RunningSimulator:
     def __init__(self, background: BackgroundServer):
         self._background = background
@@ -69,10 +101,44 @@ class RunningSimulator:
                           application_secret=credentials["application_secret"],
                           consumer_key=credentials["consumer_key"], **kwargs)
 
+    def signer(self, credentials: dict | None = None) -> OvhSigner:
+        """A ``requests`` auth callable signing with these credentials (default: the full-rights key)."""
+        credentials = credentials or self.credentials
+        return OvhSigner(credentials["application_key"], credentials["application_secret"],
+                         credentials["consumer_key"])
+
     def restricted_credentials(self, *rules: str) -> dict:
         """Credentials of a new key limited to rules such as ``"GET /hosting/web/*"``."""
         parsed = [dict(zip(("method", "path"), rule.split(" ", 1))) for rule in rules]
         return self.admin("POST", "/_sim/keys", {"rules": parsed})
+
+    def service_account(self, *actions: str, resources=None, token_lifetime: int | None = None) -> dict:
+        """A new OAuth2 service account; with ``actions``, a policy allowing them on ``resources`` (default: every
+        hosting). Returns its endpoint, client_id, client_secret and identity."""
+        body = {}
+        if actions:
+            body["actions"] = list(actions)
+        if resources:
+            body["resources"] = list(resources)
+        if token_lifetime is not None:
+            body["token_lifetime"] = token_lifetime
+        return self.admin("POST", "/_sim/service-accounts", body)
+
+    def grant(self, account: dict, *actions: str, resources=None) -> dict:
+        """Add a policy allowing ``actions`` to the service account."""
+        return self.admin("POST", "/_sim/iam/policies", {
+            "name": "granted", "identities": [account["identity"]], "allow": list(actions),
+            "resources": list(resources or ["urn:v1:eu:resource:webHosting:*"])})
+
+    def oauth2_client(self, account: dict, **kwargs):
+        """An ``ovh.Client`` with the service account's client credentials. The token URL is registered beside
+        /1.0; oauthlib refuses its plain http:// unless OAUTHLIB_INSECURE_TRANSPORT is set (the caller's choice)."""
+        import ovh.client
+
+        ovh.client.ENDPOINTS.setdefault(self.url, self.url)
+        ovh.client.OAUTH2_TOKEN_URLS.setdefault(self.url, self.admin_url + "/auth/oauth2/token")
+        return ovh.Client(endpoint=self.url, client_id=account["client_id"], client_secret=account["client_secret"],
+                          **kwargs)
 
     def stop(self) -> None:
         if not self._stopped:

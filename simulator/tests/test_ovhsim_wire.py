@@ -178,3 +178,13 @@ def test_put_hosting_changes_the_display_name_only(sim, client, name):
     assert client.get(f"/hosting/web/{name}")["displayName"] == "Shop front"
     with pytest.raises(ovh.exceptions.BadParametersError, match="Read-only"):
         client.put(f"/hosting/web/{name}", cluster="cluster999")
+
+
+def test_a_display_name_is_at_most_50_characters(client, name):
+    """OVH's description of displayName says "max 50 chars" (schemathesis found 255 accepted)."""
+    import ovh
+
+    client.put(f"/hosting/web/{name}", displayName="d" * 50)
+    with pytest.raises(ovh.exceptions.BadParametersError, match=r"\[displayName\].*at most 50 characters"):
+        client.put(f"/hosting/web/{name}", displayName="d" * 51)
+    assert client.get(f"/hosting/web/{name}")["displayName"] == "d" * 50

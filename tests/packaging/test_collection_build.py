@@ -37,10 +37,11 @@ def test_tarball_leaves_out_the_tooling(installed):
         names = archive.getnames()
     assert "galaxy.yml" not in names and "MANIFEST.json" in names
     for member in ("plugins/modules/email.py", "plugins/inventory/hostings.py", "meta/runtime.yml",
-                   "roles/email_report/templates/index.html.j2", "playbooks/report.yml", "README.md"):
+                   "roles/email_report/templates/index.html.j2", "playbooks/report.yml", "README.md",
+                   "docs/examples/fleet.ovh_hostings.yml"):
         assert member in names
     for prefix in ("simulator/", "bench/", "demo/", "report/", "tests/output/", ".venv/", ".ansible/", ".ci/",
-                   "Makefile"):
+                   "dist/", "Makefile"):
         assert not any(name.startswith(prefix) for name in names), prefix
 
 

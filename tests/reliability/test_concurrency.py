@@ -39,14 +39,13 @@ def test_opposite_runs_at_the_same_time(tmp_path):
         for wish, run in runs.items():
             assert_no_traceback(run.output)
             assert run.recap(), run
-            for host in run.failed_hosts():  # a conflict, a refusal or an undone change, named with its cause
+            for host in run.failed_hostings():  # a conflict, a refusal or an undone change, named with its cause
                 cause = r"(.*failed \(HTTP (409|403)|timed out after %d s waiting)" % WAIT
-                assert re.search(r"fatal: \[%s.*hosting %s: %s" % (re.escape(host), re.escape(host), cause),
-                                 run.output), run
+                assert re.search(r"hosting %s: %s" % (re.escape(host), cause), run.policy_lines()[host]), run
         states = {name: sim.admin("GET", "/_sim/hostings/%s" % name)["state"] for name in names}
         print("opposite runs: failed hosts %s, changed %s, end states %s" % (
-            {wish: len(run.failed_hosts()) for wish, run in runs.items()},
-            {wish: run.changed() for wish, run in runs.items()}, dict(collections.Counter(states.values()))))
+            {wish: len(run.failed_hostings()) for wish, run in runs.items()},
+            {wish: run.hostings_changed() for wish, run in runs.items()}, dict(collections.Counter(states.values()))))
         assert set(states.values()) <= {"ok", "ko"}, states
         # Each run asks at most once per hosting.
         assert max(applied_actions(sim.admin("GET", "/_sim/requests")).values()) <= 2

@@ -75,3 +75,37 @@ def unreadable():
          "call": "GET /hosting/web/down.cluster025.hosting.ovh.net/email", "status": 500,
          "query_id": "EU.ext-1.6745aa12.3141.59265358979", "message": "Internal server error"},
     ]
+
+
+SPAM, BLOCKED, BOUNCE, PURGING, FORCED, BOUNCY, NO_RECIPIENT = 10, 10, 5, 3, 20, 10, 12
+
+
+def large_fleet(now, size=1000):
+    """``size`` hostings as a real fleet looks when a report is needed: most healthy, with 30 days of volumes each
+    and a few bounces for some; ten spam, ten blocked, a few in bounce or purging, ten bouncing over the threshold
+    while still sending, twelve without a report recipient. Each hosting with a problem has a full bounce history
+    (100, email_info's default in the report role)."""
+    kinds = (["spam"] * SPAM + ["ko"] * BLOCKED + ["bounce"] * BOUNCE + ["purging"] * PURGING + ["force"] * FORCED
+             + ["bouncy"] * BOUNCY + ["norecipient"] * NO_RECIPIENT)
+    kinds += ["ok"] * (size - len(kinds))
+    hostings = []
+    for index, kind in enumerate(kinds):
+        # Spread the problems over the names, as they are in a real fleet (not all at the top of the list).
+        number = (index * 389) % size
+        name = f"site-{number:04d}.cluster{20 + number % 40:03d}.hosting.ovh.net"
+        state = kind if kind in ("spam", "ko", "bounce", "purging", "force") else "ok"
+        daily = [(number * 7 + day * 13) % 90 + 10 for day in range(30)]
+        problem = kind not in ("ok", "force")
+        if kind == "bouncy":
+            bounces = _bounces(now, 100, 10, ["unknown_user", "mailbox_full", "domain_not_found"])
+            sent_today = 120
+        elif problem:
+            bounces = _bounces(now, 100, 25, ["rejected_as_spam", "unknown_user", "domain_not_found"])
+            sent_today = 0 if state != "ok" else 40
+        else:
+            bounces = _bounces(now, number % 3, 240, ["mailbox_full"])
+            sent_today = daily[-1]
+        recipient = None if kind == "norecipient" else f"webmaster@site-{number:04d}.example.com"
+        hostings.append(_hosting(name, state, recipient, sum(daily) * 12, sent_today, len(bounces) * 4,
+                                 _volumes(now, daily), bounces))
+    return hostings

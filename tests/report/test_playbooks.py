@@ -129,7 +129,7 @@ def test_enforce_check_then_apply_then_nothing_to_do(fleet):
               "email_policy_allow_force": True}
 
     check = fleet.run("enforce.yml", "--check", "--diff", **policy)
-    assert check.rc == 0 and check.changed() == 3, check
+    assert check.rc == 0 and check.hostings_changed() == 3, check
     # --diff shows what would change: here the state of the bouncing hosting, before and after.
     assert '-    "state": "bounce"' in check.output and '+    "state": "force"' in check.output, check
     assert "3 of 3 hosting(s) would change" in check.output
@@ -137,14 +137,14 @@ def test_enforce_check_then_apply_then_nothing_to_do(fleet):
     assert fleet.record(healthy)["email"] == "old@example.com"
 
     apply = fleet.run("enforce.yml", **policy)
-    assert apply.rc == 0 and apply.changed() == 3, apply
+    assert apply.rc == 0 and apply.hostings_changed() == 3, apply
     assert f"{blocked}: state: ko -> ok by UNBLOCK (wanted unblocked); report recipient: none -> {OPS}" in apply.output
     assert [fleet.state(name) for name in (blocked, bouncing, healthy)] == ["ok", "force", "ok"]
     assert {fleet.record(name)["email"] for name in (blocked, bouncing, healthy)} == {OPS}
 
     for args in (("--check", "--diff"), ()):
         again = fleet.run("enforce.yml", *args, **policy)
-        assert again.rc == 0 and again.changed() == 0, again
+        assert again.rc == 0 and again.hostings_changed() == 0, again
 
 
 def test_guard_blocks_a_hosting_bouncing_over_the_threshold_and_says_why(fleet):
@@ -154,12 +154,12 @@ def test_guard_blocks_a_hosting_bouncing_over_the_threshold_and_says_why(fleet):
     guard = {"email_policy_state": "unblocked", "email_policy_guard_max_bounce_ratio": 0.2}
 
     reported = fleet.run("enforce.yml", email_policy_guard_action="report", **guard)
-    assert reported.rc == 0 and reported.changed() == 0, reported
+    assert reported.rc == 0 and reported.hostings_changed() == 0, reported
     assert f"{bouncing}: guard: " in reported.output and "reported only" in reported.output
     assert fleet.state(bouncing) == "ok"
 
     blocked = fleet.run("enforce.yml", **guard)
-    assert blocked.rc == 0 and blocked.changed() == 1, blocked
+    assert blocked.rc == 0 and blocked.hostings_changed() == 1, blocked
     bounces = fleet.bounced[bouncing]
     assert bounces > 20, "the simulator drew too few bounces for this test"
     assert (f"{bouncing}: guard: {bounces} bounces today for 100 mails sent today ({bounces:.1f}%, over 20.0%): "
@@ -168,7 +168,7 @@ def test_guard_blocks_a_hosting_bouncing_over_the_threshold_and_says_why(fleet):
 
     # The guard still holds on the next run: no UNBLOCK although the wanted state is unblocked.
     again = fleet.run("enforce.yml", **guard)
-    assert again.rc == 0 and again.changed() == 0, again
+    assert again.rc == 0 and again.hostings_changed() == 0, again
     assert "over 20.0%): kept blocked (ko)" in again.output
     assert fleet.state(bouncing) == "ko"
 
@@ -176,11 +176,22 @@ def test_guard_blocks_a_hosting_bouncing_over_the_threshold_and_says_why(fleet):
 def test_block_then_unblock_by_name(fleet):
     target, bystander = fleet.hosting("shop-1"), fleet.hosting("blog-2")
     run = fleet.run("block.yml", hostings=target)
-    assert run.rc == 0 and run.changed() == 1, run
+    assert run.rc == 0 and run.hostings_changed() == 1, run
     assert (fleet.state(target), fleet.state(bystander)) == ("ko", "ok")
     run = fleet.run("unblock.yml", hostings=[target])
-    assert run.rc == 0 and run.changed() == 1, run
+    assert run.rc == 0 and run.hostings_changed() == 1, run
     assert fleet.state(target) == "ok"
+
+
+def test_block_in_check_mode_by_flag_or_by_variable_changes_nothing(fleet):
+    target = fleet.hosting("shop-1")
+    # "True": the text that a rulebook's template renders
+    for args, extra in ((("--check",), {}), ((), {"block_check_mode": "True"})):
+        run = fleet.run("block.yml", *args, hostings=target, **extra)
+        assert run.rc == 0 and run.changed() == 1, run  # it would block
+        assert fleet.state(target) == "ok"
+    run = fleet.run("block.yml", hostings=target, block_check_mode=False)
+    assert run.rc == 0 and run.changed() == 1 and fleet.state(target) == "ko", run
 
 
 def test_unblock_from_bounce_needs_allow_force(fleet):
@@ -205,14 +216,14 @@ def test_purge_needs_confirmation_and_does_not_wait_for_it_without_a_terminal(fl
     assert fleet.record(target)["queue_size"] == 7
 
     check = fleet.run("purge.yml", "--check", hostings=target)
-    assert check.rc == 0 and check.changed() == 1, check
+    assert check.rc == 0 and check.hostings_changed() == 1, check
 
     refused = fleet.run("purge.yml", hostings=target)
     assert refused.rc != 0 and "Purge not confirmed" in refused.output, refused
     assert fleet.record(target)["queue_size"] == 7 and fleet.state(target) == "ko"
 
     purged = fleet.run("purge.yml", hostings=target, confirm=True)
-    assert purged.rc == 0 and purged.changed() == 1, purged
+    assert purged.rc == 0 and purged.hostings_changed() == 1, purged
     record = fleet.record(target)
     assert (record["state"], record["queue_size"], record["ledger"]["purged"]) == ("ok", 0, 7)
 
@@ -224,7 +235,7 @@ def test_plays_over_inventory_plugin_hosts_with_limit(fleet):
     inventory.write_text("plugin: mailops.ovh_hosting.hostings\n")
     args = ("-i", str(inventory), "--limit", target)
     run = fleet.run("unblock.yml", *args)
-    assert run.rc == 0 and run.changed() == 1, run
+    assert run.rc == 0 and run.hostings_changed() == 1, run
     assert (fleet.state(target), fleet.state(other)) == ("ok", "ko")
     report = fleet.run("report.yml", "-i", str(inventory))
     assert report.rc == 0, report
@@ -237,7 +248,8 @@ def test_a_hosting_that_cannot_be_read_fails_alone(fleet):
     run = fleet.run("block.yml", hostings=f"{missing},{target}")
     assert run.rc != 0, run
     assert f"hosting {missing}: GET /hosting/web/{missing}/email failed (HTTP 404)" in run.output
-    assert run.recap()[missing]["failed"] == 1 and run.recap()[target]["failed"] == 0
+    assert run.failed_hostings() == {missing}, run
+    assert f"1 of 2 hosting(s) failed: hosting {missing}: GET /hosting/web/{missing}/email failed" in run.output
     assert fleet.state(target) == "ko"
 
 
@@ -280,11 +292,11 @@ def test_report_over_a_hosting_that_answers_500_writes_every_file_then_fails_nam
     markdown = (report_dir / "report.md").read_text()
     unread_section = markdown.split("## Could not be read", 1)[1].split("| |", 1)[0]
     assert f"`{broken}`: HTTP 500, Internal server error" in unread_section and f"`{query_id}`" in unread_section
-    assert f"`{sending}`" in markdown and f"`{blocked}`" in markdown
+    assert f"| ✅ | {sending} | ok |" in markdown and f"| ❌ | {blocked} | ko |" in markdown
     html = (report_dir / "index.html").read_text()
     unread_html = html.split('<section class="unreadable"', 1)[1].split("</section>", 1)[0]
     assert f'id="unreadable-{broken}"' in unread_html and "HTTP 500" in unread_html and query_id in unread_html
-    assert html.count('<article class="hosting') == 2
+    assert html.count('<tr class="hosting') == 2 and html.count('<details class="hosting"') == 1
 
 
 def test_ci_check_fails_on_an_unreadable_hosting_and_on_violations_together(fleet):

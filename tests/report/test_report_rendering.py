@@ -1,8 +1,10 @@
 # Copyright: mailops.ovh_hosting contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The email_report role renders a fleet (fixture facts, no API) into its four files, and index.html renders in
-headless Chromium: no console error, one visible chart per hosting, no horizontal scrolling on a phone. With
-hostings that could not be read, every file lists them and the role fails after writing the files."""
+headless Chromium: no console error, one row per hosting, a visible chart for each hosting with problems, no
+horizontal scrolling on a phone. With hostings that could not be read, every file lists them and the role fails
+after writing the files. At 1,000 hostings the page stays within its budget, and Chromium filters, searches and
+sorts its fleet table as a reader would; without script the table shows every hosting."""
 
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ import jsonschema
 import pytest
 
 from report_chromium import Chromium
+from report_fleet import SPAM, fleet, large_fleet, unreadable
+from report_render import FILES, render
 from support.playbooks import Ansible
-from report_fleet import fleet, unreadable
 
 HERE = Path(__file__).resolve().parent
 SCHEMA = json.loads((HERE.parents[1] / "roles/email_report/files/report.schema.json").read_text())
@@ -96,17 +99,25 @@ def test_writes_the_four_files_then_changes_nothing(rendered):
                                                                        "report.md"]
 
 
-def test_html_is_self_contained_with_one_chart_per_hosting(rendered):
+def test_html_is_self_contained_with_a_row_per_hosting_and_a_chart_per_problem(rendered):
     page = Page((rendered["dir"] / "index.html").read_text())
-    assert page.count("script") == 0 and page.count("link") == 0 and page.count("img") == 0
+    assert page.count("script") == 1 and page.count("link") == 0 and page.count("img") == 0
+    assert not any(tag == "script" and "src" in attrs for tag, attrs in page.tags)  # inline only
     external = [attrs for tag, attrs in page.tags
-                for key in ("src", "href") if re.match(r"(https?:)?//", attrs.get(key) or "")]
+                for key in ("src", "href", "action") if re.match(r"(https?:)?//", attrs.get(key) or "")]
     assert external == []
     assert "url(" not in page.style and "@import" not in page.style and "@font-face" not in page.style
     assert page.count("meta") >= 2 and any(attrs.get("name") == "viewport" for tag, attrs in page.tags)
-    assert page.count("article", "hosting") == FLEET_SIZE
-    assert page.count("svg", "chart") == FLEET_SIZE
-    assert page.count("article", "violating") == len(VIOLATING)
+    assert page.count("tr", "hosting") == FLEET_SIZE
+    assert page.count("tr", "violating") == len(VIOLATING)
+    assert page.count("details", "hosting") == page.count("svg", "chart") == len(VIOLATING)
+
+
+def test_in_process_rendering_is_the_role_s(rendered):
+    """report_render.py, which the hostile-text and 1,000-hosting tests use, writes what the role writes."""
+    document = json.loads((rendered["dir"] / "report.json").read_text())
+    for name in FILES:
+        assert render(name, document) == (rendered["dir"] / name).read_text(), name
 
 
 def test_bounce_messages_are_escaped(rendered):
@@ -167,10 +178,10 @@ def test_renders_in_chromium_without_console_messages(rendered, chromium, output
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-def test_every_chart_is_visible_and_nothing_scrolls_sideways(rendered, chromium, output_dir, width):
+def test_every_problem_chart_is_visible_and_nothing_scrolls_sideways(rendered, chromium, output_dir, width):
     measure = chromium.measure(rendered["dir"] / "index.html", width)
-    assert measure["hostings"] == FLEET_SIZE
-    assert measure["visible_charts"] == FLEET_SIZE and measure["visible_unreadable"] == 0
+    assert measure["hostings"] == FLEET_SIZE and measure["cards"] == len(VIOLATING)
+    assert measure["visible_charts"] == len(VIOLATING) and measure["visible_unreadable"] == 0
     assert measure["page_width"] <= measure["viewport_width"], measure
     if width < 500:
         chromium.screenshot(rendered["dir"] / "index.html", output_dir / "report-phone.png", width=width, height=1400)
@@ -218,7 +229,7 @@ def test_every_file_lists_the_unreadable_hostings(rendered_unreadable):
 
     text = (report_dir / "index.html").read_text()
     page = Page(text)
-    assert page.count("section", "unreadable") == 1 and page.count("article", "hosting") == FLEET_SIZE
+    assert page.count("section", "unreadable") == 1 and page.count("tr", "hosting") == FLEET_SIZE
     assert "&lt;while reading the answer" in text and "<while" not in text
     for name, entry in UNREADABLE.items():
         item = text.split(f'id="unreadable-{name}"', 1)[1].split("</li>", 1)[0]
@@ -231,7 +242,8 @@ def test_unreadable_hostings_render_visible_without_sideways_scrolling(rendered_
                                                                        width):
     page = rendered_unreadable["dir"] / "index.html"
     measure = chromium.measure(page, width)
-    assert (measure["hostings"], measure["visible_charts"], measure["visible_unreadable"]) == (FLEET_SIZE, FLEET_SIZE, 2)
+    assert (measure["hostings"], measure["visible_unreadable"]) == (FLEET_SIZE, 2)
+    assert measure["visible_charts"] == measure["cards"] == 3  # blocked, bouncy, spammer: no recipient is allowed
     assert measure["page_width"] <= measure["viewport_width"], measure
     if width < 500:
         assert chromium.console_messages(page) == []
@@ -256,3 +268,95 @@ def test_one_clock_on_the_page(rendered):
     assert offsets <= {"+01:00", "+02:00"}, offsets
     text = (rendered["dir"] / "index.html").read_text()
     assert f"Generated {report['generated_at'][:16].replace('T', ' ')} {report['generated_at'][19:]}" in text
+
+
+LARGE = 1000
+BUDGET = 1_500_000  # bytes of index.html at 1,000 hostings
+
+
+@pytest.fixture(scope="module")
+def large_report(tmp_path_factory):
+    """A 1,000-hosting fleet (report_fleet.large_fleet: 30 days of volumes each, 100 bounces for each hosting with
+    problems) judged with a recipient required, its index.html rendered as the role does."""
+    now = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.timezone.utc)
+    document = email_report_of(large_fleet(now), now)
+    page = tmp_path_factory.mktemp("large") / "index.html"
+    page.write_text(render("index.html", document))
+    return {"document": document, "page": page}
+
+
+def email_report_of(hostings, now):
+    from ansible_collections.mailops.ovh_hosting.plugins.filter.email_report import email_report
+    return email_report(hostings, now=now.isoformat(), require_recipient=True)
+
+
+def problems_first(document):
+    return [entry["service_name"] for entry in sorted(document["hostings"], key=lambda entry: entry["compliant"])]
+
+
+def test_the_page_of_1000_hostings_stays_within_its_budget(large_report):
+    document, text = large_report["document"], large_report["page"].read_text()
+    size = len(text.encode("utf-8"))
+    assert size <= BUDGET, f"index.html is {size} bytes at {LARGE} hostings, over {BUDGET}"
+    page = Page(text)
+    violating = [entry for entry in document["hostings"] if entry["violations"]]
+    assert page.count("tr", "hosting") == LARGE
+    assert page.count("details", "hosting") == page.count("svg", "chart") == len(violating) == 50
+    rows = re.findall(r'<tr class="hosting[^"]*"[^>]*><td>(?:<a [^>]*>)?([^<]+)', text)
+    assert rows == problems_first(document)  # problems first, then by name
+
+
+def test_chromium_filters_the_1000_hostings_down_to_the_spam_ones(large_report, chromium):
+    spam = [name for name in problems_first(large_report["document"])
+            if next(entry for entry in large_report["document"]["hostings"] if entry["service_name"] == name)["state"] == "spam"]
+    assert len(spam) == SPAM
+    outcome = chromium.act(large_report["page"], """
+        var before = shown().length;
+        doc.querySelector('a.chip[data-state="spam"]').click();
+        return {before: before, count: doc.querySelector('#fleet-controls output').value,
+                state: doc.querySelector('#fleet-controls select[name=state]').value,
+                chip_on: doc.querySelector('a.chip[data-state="spam"]').classList.contains("on")};
+    """)
+    assert outcome["result"] == {"before": LARGE, "count": f"{SPAM} of {LARGE} hostings shown", "state": "spam",
+                                 "chip_on": True}
+    assert outcome["shown"] == spam
+
+
+def test_chromium_searches_filters_by_violation_and_sorts(large_report, chromium):
+    document = large_report["document"]
+    by_name = {entry["service_name"]: entry for entry in document["hostings"]}
+    outcome = chromium.act(large_report["page"], """
+        var form = doc.getElementById("fleet-controls"), steps = {};
+        form.elements.q.value = "SITE-012";
+        form.elements.q.dispatchEvent(new Event("input", {bubbles: true}));
+        steps.search = shown();
+        form.elements.q.value = "";
+        form.elements.rule.value = "bounce_ratio";
+        form.elements.rule.dispatchEvent(new Event("change", {bubbles: true}));
+        steps.rule = shown();
+        form.elements.rule.value = "";
+        form.elements.rule.dispatchEvent(new Event("change", {bubbles: true}));
+        var sent = doc.querySelectorAll("#fleet-table th button")[2];
+        sent.click();
+        sent.click();
+        steps.sorted = shown();
+        steps.aria = sent.parentNode.getAttribute("aria-sort");
+        return steps;
+    """)
+    steps = outcome["result"]
+    order = problems_first(document)
+    assert steps["search"] == [name for name in order if "site-012" in name] and len(steps["search"]) == 10
+    assert steps["rule"] == [name for name in order
+                             if any(v["rule"] == "bounce_ratio" for v in by_name[name]["violations"])]
+    assert steps["aria"] == "descending"
+    assert steps["sorted"] == sorted(order, key=lambda name: -by_name[name]["sent_today"])  # ties keep their order
+    assert outcome["shown"] == steps["sorted"]
+
+
+def test_without_script_the_table_shows_every_hosting_and_no_dead_control(large_report, chromium):
+    outcome = chromium.act(large_report["page"], """
+        var form = doc.getElementById("fleet-controls");
+        return {controls: form.getBoundingClientRect().height, count: form.elements.count.value};
+    """, script=False)
+    assert outcome["result"] == {"controls": 0, "count": ""}  # the script did not run: it would fill the count
+    assert outcome["shown"] == problems_first(large_report["document"])

@@ -120,7 +120,7 @@ def test_secrets_appear_in_no_output_and_no_file(world):
     assert "INVALID_CREDENTIAL" in explicit_run.output
     assert report_run.rc == 0, report_run
     assert ci_run.rc != 0 and "The fleet violates the e-mail policy" in ci_run.output, ci_run
-    assert enforce_run.rc == 0 and enforce_run.changed() == 3, enforce_run
+    assert enforce_run.rc == 0 and enforce_run.hostings_changed() == 3, enforce_run
     assert bad_name_run.rc != 0 and "is not a hosting service name" in bad_name_run.output, bad_name_run
     written = [path for path in files.rglob("*") if path.is_file()]
     names = {path.name for path in written}

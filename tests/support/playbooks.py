@@ -36,7 +36,21 @@ class PlaybookRun:
         return counts
 
     def changed(self) -> int:
+        """Tasks changed, over all hosts (a role acting on a whole fleet in one task counts once)."""
         return sum(host["changed"] for host in self.recap().values())
+
+    def hostings_changed(self) -> int:
+        """Hostings changed (or that would change), as the email_policy role's summary counts them; -1 without it."""
+        counts = re.findall(r"(\d+) of \d+\s+hosting\(s\) (?:would change|changed);", self.output)
+        return int(counts[-1]) if counts else -1
+
+    def policy_lines(self) -> dict:
+        """What the email_policy role said of each hosting: {service name: "why" sentences}."""
+        return dict(re.findall(r'^\s+"([A-Za-z0-9.-]+): (.*?)",?$', self.output, re.MULTILINE))
+
+    def failed_hostings(self) -> set:
+        """Hostings the email_policy role names as failed."""
+        return {name for name, why in self.policy_lines().items() if re.search(r"(^|; )failed: ", why)}
 
     def failed_hosts(self) -> set:
         """Hosts the recap counts as failed or unreachable."""

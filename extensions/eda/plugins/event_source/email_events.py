@@ -14,7 +14,10 @@ description:
     O(max_per_hour), or cannot be read.
   - The first poll sets the baseline and emits nothing unless O(emit_initial). A condition that persists is
     emitted once. With O(state_file) a restart does not replay old events.
-  - Each event is C({"email_event": {id, service_name, kind, previous, current, time}}).
+  - A hosting whose state or bounces cannot be read gives one C(unreadable) event (call, status, OVH query id)
+    while the failure lasts. After a failed bounce read its bounce counter is not taken as read, so that the
+    next poll reads the bounces again.
+  - 'Each event is C({"email_event": {id, service_name, kind, previous, current, time}}).'
 options:
   endpoint:
     description: ovh-eu, ovh-ca, ovh-us or an http(s)://host[:port]/1.0 URL; else OVH_ENDPOINT or ovh.conf.
@@ -24,8 +27,15 @@ options:
     description: Else OVH_APPLICATION_SECRET or ovh.conf. Never logged nor emitted.
   consumer_key:
     description: Else OVH_CONSUMER_KEY or ovh.conf. Never logged nor emitted.
+  client_id:
+    description: An OAuth2 service account instead of the three above (mixing both sets is refused); else
+      OVH_CLIENT_ID or ovh.conf. Never logged nor emitted.
+  client_secret:
+    description: Else OVH_CLIENT_SECRET or ovh.conf. Never logged nor emitted.
   timeout:
-    description: Seconds per request.
+    description:
+      - Deadline in seconds of each HTTP attempt, from connecting to the last byte of the answer, as the modules'
+        O(timeout); each retry has its own.
     default: 30
   retries:
     description: Retries of a failed read.
@@ -59,7 +69,9 @@ options:
     description: Emit the conditions found by the first poll.
     default: false
   state_file:
-    description: JSON file keeping the baseline and the emitted conditions across restarts.
+    description:
+      - JSON file keeping the baseline and the emitted conditions across restarts. Its folder must exist and be
+        writable, else the source fails at start. A poll whose save fails still emits its events, and logs it.
 """
 
 EXAMPLES = r"""
@@ -111,7 +123,8 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils import fleet
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import HostingApi
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import bounce_facts, email_facts
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
-from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window import bounce_ratio
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import hosting_path
+from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window import bounce_ratio, parse_date
 
 LOG = logging.getLogger("mailops.ovh_hosting.email_events")
 
@@ -127,7 +140,8 @@ _NUMBERS = {  # argument: (type, smallest allowed, whether the smallest is exclu
     "min_sent": (int, 0, False), "window_hours": (float, 0, True), "max_per_hour": (float, 0, True),
     "spike_factor": (float, 1, True),
 }
-_TEXT = ("endpoint", "application_key", "application_secret", "consumer_key", "state_file")
+_TEXT = ("endpoint", "application_key", "application_secret", "consumer_key", "client_id", "client_secret",
+         "state_file")
 
 
 class ArgumentError(ValueError):
@@ -163,7 +177,20 @@ def settings(args) -> dict:
         elif not isinstance(value, str) or not value:
             raise ArgumentError("email_events: %s must be a non-empty string" % name)  # the value may be a secret
         result[name] = value
+    if result["state_file"]:
+        _check_state_file(result["state_file"])
     return result
+
+
+def _check_state_file(path):
+    """Refuse at start a state file that no poll could write: each poll's save would fail."""
+    if os.path.isdir(path):
+        raise ArgumentError("email_events: state_file %s: is a folder" % path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ArgumentError("email_events: state_file %s: its folder does not exist" % path)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ArgumentError("email_events: state_file %s: its folder is not writable" % path)
 
 
 def _number(text):
@@ -178,6 +205,17 @@ def _number(text):
 
 def _now_text(now):
     return datetime.fromtimestamp(now, timezone.utc).isoformat()
+
+
+def _failure(error):
+    """An unreadable event's figures: the failed call, its status and OVH's query id (None when there was no answer)."""
+    return {"call": error.call, "status": error.status, "query_id": error.query_id, "message": error.message}
+
+
+def _unexpected(name, path, error):
+    """A read that was answered (200) with what cannot be judged, as a failed call."""
+    return HostingApiError("unexpected answer (%s: %s)" % (type(error).__name__, error), service_name=name,
+                           method="GET", path=path, status=200)
 
 
 def _event_id(service_name, kind, previous, current, when):
@@ -218,9 +256,14 @@ class Watch:
             return
         folder = os.path.dirname(os.path.abspath(path))
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".email_events.")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"hostings": self.hostings, "active": self.active}, out)
-        os.replace(temporary, path)  # atomic: a crash mid-write leaves the previous state
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump({"hostings": self.hostings, "active": self.active}, out)
+            os.replace(temporary, path)  # atomic: a crash mid-write leaves the previous state
+        except OSError:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
 
     # One poll
 
@@ -232,46 +275,59 @@ class Watch:
         emit = self.baseline_set or self.options["emit_initial"]
         events = []
         for outcome in outcomes:
-            events.extend(self._judge(outcome, now))
+            try:
+                events.extend(self._judge(outcome, now))
+            except (AttributeError, KeyError, TypeError, ValueError) as error:
+                # An answer of an unexpected shape: this hosting is unreadable, the others are judged as ever.
+                failure = _unexpected(outcome.service_name, hosting_path(outcome.service_name, "/email"), error)
+                LOG.warning("email_events: %s", failure)
+                events.extend(self._condition(outcome.service_name, "unreadable", True, None, _failure(failure), now))
         listed = set(names)
         self.hostings = {name: hosting for name, hosting in self.hostings.items() if name in listed}
         self.active = {key: True for key in self.active if key.split(" ", 1)[0] in listed}
         self.baseline_set = True
-        self.save()
+        try:
+            self.save()
+        except OSError as error:  # the events still go out: a replay after a restart is better than a loss
+            LOG.error("email_events: state_file %s not written (%s)", self.options["state_file"], error)
         return events if emit else []
 
     def _judge(self, outcome, now):
         name = outcome.service_name
         if not outcome.ok:
-            error = outcome.error
-            current = {"call": "%s %s" % (error.method, error.path), "status": error.status,
-                       "query_id": error.query_id, "message": error.message}
-            return self._condition(name, "unreadable", True, None, current, now)
+            return self._condition(name, "unreadable", True, None, _failure(outcome.error), now)
         facts = email_facts(name, outcome.value)
         before = self.hostings.get(name)
         hosting = {"state": facts["state"], "sent_today": facts["sent_today"] or 0,
                    "bounced_total": facts["bounced_total"] or 0, "time": now,
                    "bounces": (before or {}).get("bounces", [])}
-        events = self._condition(name, "unreadable", False, None, None, now)
+        events = []
         if before is not None and before["state"] != hosting["state"]:
             events.append(self._event(name, "state_changed", {"state": before["state"]},
                                       {"state": hosting["state"]}, now))
         elif before is None and self.options["emit_initial"] and hosting["state"] != "ok":
             events.append(self._event(name, "state_changed", None, {"state": hosting["state"]}, now))
+        failed = None
         # Bounces are read only where the counter moved, or, for the initial events, where there are some.
         if (before is None and self.options["emit_initial"] and hosting["bounced_total"]) or (
                 before is not None and hosting["bounced_total"] != before["bounced_total"]):
             try:
-                hosting["bounces"] = bounce_facts(self.api.get_bounces(name, BOUNCES_READ))
+                hosting["bounces"] = self._read_bounces(name)
             except HostingApiError as error:
                 LOG.warning("email_events: %s", error)
-        judged = bounce_ratio({"bounces": hosting["bounces"], "sent_today": hosting["sent_today"]},
-                              min_sent=self.options["min_sent"], hours=self.options["window_hours"],
-                              now=_now_text(now))
-        over = judged["judged"] and judged["ratio"] > self.options["max_bounce_ratio"]
-        events += self._condition(name, "bounce_ratio_over", over, None,
-                                  {"ratio": judged["ratio"], "bounces": judged["bounces"], "sent": judged["sent"],
-                                   "max_bounce_ratio": self.options["max_bounce_ratio"]}, now)
+                failed = error
+                # The counter is kept where it was read last, so that the next poll reads the bounces again.
+                hosting["bounced_total"] = before["bounced_total"] if before is not None else 0
+        events += self._condition(name, "unreadable", failed is not None, None,
+                                  _failure(failed) if failed else None, now)
+        if failed is None:  # without its bounces the ratio is unknown: a condition that lasts is left as it is
+            judged = bounce_ratio({"bounces": hosting["bounces"], "sent_today": hosting["sent_today"]},
+                                  min_sent=self.options["min_sent"], hours=self.options["window_hours"],
+                                  now=_now_text(now))
+            over = judged["judged"] and judged["ratio"] > self.options["max_bounce_ratio"]
+            events += self._condition(name, "bounce_ratio_over", over, None,
+                                      {"ratio": judged["ratio"], "bounces": judged["bounces"], "sent": judged["sent"],
+                                       "max_bounce_ratio": self.options["max_bounce_ratio"]}, now)
         if before is not None:
             hours = max(now - before["time"], 1e-6) / 3600.0
             rise = hosting["sent_today"] - before["sent_today"]  # negative at midnight: no spike
@@ -291,6 +347,18 @@ class Watch:
                 hosting["usual_per_hour"] = usual
         self.hostings[name] = hosting
         return events
+
+    def _read_bounces(self, name):
+        """The hosting's bounces; an answer that cannot be judged (no list, a date that cannot be read) is a failed read."""
+        answer = self.api.get_bounces(name, BOUNCES_READ)
+        try:
+            bounces = bounce_facts(answer)
+            for item in bounces:
+                if item["date"]:
+                    parse_date(item["date"])
+        except (AttributeError, TypeError, ValueError) as error:
+            raise _unexpected(name, hosting_path(name, "/email/bounces") + "?limit=%d" % BOUNCES_READ, error) from None
+        return bounces
 
     def _condition(self, name, kind, present, previous, current, now):
         """An event when a condition starts; none while it lasts; it may fire again once it has ended."""
@@ -312,7 +380,8 @@ class Watch:
 def client(options) -> HostingApi:
     return HostingApi(endpoint=options.get("endpoint"), application_key=options.get("application_key"),
                       application_secret=options.get("application_secret"),
-                      consumer_key=options.get("consumer_key"), timeout=options["timeout"],
+                      consumer_key=options.get("consumer_key"), client_id=options.get("client_id"),
+                      client_secret=options.get("client_secret"), timeout=options["timeout"],
                       retries=options["retries"], rate_limit=options["rate_limit"])
 
 

@@ -12,7 +12,9 @@ import runpy
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
 import responses
+import yaml
 
 from ovh_api_mock import API, CREDENTIALS, call_list
 from support.collection import REPO
@@ -71,7 +73,11 @@ def mock_fleet(mock, emails, bounces=None, clock=True):
         else:
             mock.get(API + "/hosting/web/%s/email" % name, json=body)
     for name, items in (bounces or {}).items():
-        mock.get(API + "/hosting/web/%s/email/bounces?limit=100" % name, json=items)
+        if isinstance(items, int):  # a status: the bounce read fails
+            mock.get(API + "/hosting/web/%s/email/bounces?limit=100" % name, status=items,
+                     json={"message": "Internal error"}, headers={"X-Ovh-QueryID": "EU.ext-1.def"})
+        else:
+            mock.get(API + "/hosting/web/%s/email/bounces?limit=100" % name, json=items)
 
 
 def watch(source, clock=None, **args):
@@ -92,6 +98,16 @@ def poll(source, w, emails, bounces=None):
 def fleet_calls(names=None):
     names = names or NAMES
     return [("GET", "/hosting/web")] + [("GET", "/hosting/web/%s/email" % n) for n in names]
+
+
+def test_documentation_schema_and_defaults_name_the_same_arguments(source):
+    documented = yaml.safe_load(source["DOCUMENTATION"])["options"]
+    schema = json.loads((REPO / "extensions/eda/plugins/event_source/schemas/email_events.json").read_text())
+    accepted = set(source["DEFAULTS"]) | set(source["_TEXT"])
+    assert set(documented) == set(schema["properties"]) == accepted
+    for name, default in source["DEFAULTS"].items():
+        assert documented[name].get("default") == default == schema["properties"][name].get("default"), name
+    assert isinstance(yaml.safe_load(source["EXAMPLES"]), list)
 
 
 def test_numbers_and_booleans_as_a_rulebook_template_renders_them(source):
@@ -232,6 +248,128 @@ def test_unreadable_names_call_status_and_query_id_once(source, fake_time):
     assert events == []  # readable again, in the state it had: nothing changed
 
 
+def test_an_outage_is_unreadable_with_no_call_for_the_hostings_not_tried(source, fake_time):
+    names = ["h%d.example.org" % number for number in range(6)]
+    clock = Clock()
+    w = watch(source, clock=clock, retries=0, concurrency=1)
+    poll(source, w, {n: email() for n in names})
+    clock.now += 60
+    with responses.RequestsMock() as mock:
+        mock.get(API + "/hosting/web", json=names)
+        for name in names[:5]:  # the breaker stops after 5 hostings in a row without an answer
+            mock.get(API + "/hosting/web/%s/email" % name, body=requests.ConnectionError("connection refused"))
+        events = [e["email_event"] for e in w.poll()]
+        calls = call_list(mock)
+    assert calls == fleet_calls(names[:5])
+    assert [(e["service_name"], e["kind"]) for e in events] == [(n, "unreadable") for n in names]
+    assert events[0]["current"]["call"] == "GET /hosting/web/h0.example.org/email"
+    assert events[0]["current"]["status"] is None and events[0]["current"]["query_id"] is None
+    assert events[5]["current"]["call"] is None and "not tried" in events[5]["current"]["message"]
+
+
+def test_an_answer_that_cannot_be_judged_makes_its_hosting_unreadable_not_the_poll(source, fake_time):
+    clock = Clock()
+    w = watch(source, clock=clock)
+    poll(source, w, {"a.example.org": email(), "b.example.org": email(sent_today=100, bounce=3)})
+    garbled = [{"date": "yesterday", "to": "x@example.net", "message": "550 5.1.1 User unknown"}]
+    for attempt in range(2):
+        clock.now += 60
+        events, calls = poll(source, w, {"a.example.org": email("spam" if attempt == 0 else "ok"),
+                                         "b.example.org": email(sent_today=100, bounce=17)},
+                             {"b.example.org": garbled})
+        assert calls == fleet_calls(["a.example.org", "b.example.org"]) + [BOUNCES_OF_B]  # read again
+        if attempt == 0:
+            assert [(e["service_name"], e["kind"]) for e in events] == [("a.example.org", "state_changed"),
+                                                                        ("b.example.org", "unreadable")]
+            assert events[1]["current"]["call"] == "GET " + BOUNCES_OF_B[1] and events[1]["current"]["status"] == 200
+            assert "not an ISO 8601 date" in events[1]["current"]["message"]
+        else:  # the same garbled answer: not re-emitted; the others are judged as ever
+            assert [(e["service_name"], e["current"]) for e in events] == [("a.example.org", {"state": "ok"})]
+    clock.now += 60
+    events, _calls = poll(source, w, {"a.example.org": ["garbled"], "b.example.org": email(sent_today=100, bounce=3)})
+    assert [(e["service_name"], e["kind"], e["current"]["call"]) for e in events] == [
+        ("a.example.org", "unreadable", "GET /hosting/web/a.example.org/email")]
+
+
+BOUNCES_OF_B = ("GET", "/hosting/web/b.example.org/email/bounces?limit=100")
+
+
+def test_a_failed_bounce_read_is_unreadable_once_and_read_again_until_it_succeeds(source, fake_time, tmp_path):
+    state = tmp_path / "watch.json"
+    clock = Clock()
+    w = watch(source, clock=clock, retries=1, max_bounce_ratio=0.05, min_sent=20, state_file=str(state))
+    poll(source, w, {"a.example.org": email(sent_today=100), "b.example.org": email(sent_today=100, bounce=3)})
+    moved = {"a.example.org": email(sent_today=100), "b.example.org": email(sent_today=100, bounce=17)}
+    clock.now += 60
+    events, calls = poll(source, w, moved, {"b.example.org": 500})
+    assert calls == fleet_calls(["a.example.org", "b.example.org"]) + [BOUNCES_OF_B] * 2  # retried once
+    assert events == [{"id": events[0]["id"], "service_name": "b.example.org", "kind": "unreadable",
+                       "previous": None, "time": "2026-03-02T10:01:00+00:00", "current": {
+                           "call": "GET /hosting/web/b.example.org/email/bounces?limit=100", "status": 500,
+                           "query_id": "EU.ext-1.def", "message": "Internal error"}}]
+    # The counter is not taken as read, in memory or on disk: the next poll (or a restart) reads the bounces again.
+    assert json.loads(state.read_text())["hostings"]["b.example.org"]["bounced_total"] == 3
+    clock.now += 60
+    events, calls = poll(source, w, moved, {"b.example.org": 500})
+    assert calls == fleet_calls(["a.example.org", "b.example.org"]) + [BOUNCES_OF_B] * 2
+    assert events == []  # the failure lasts: not re-emitted
+    clock.now += 60
+    events, calls = poll(source, w, moved, {"b.example.org": [bounce(m, clock.now) for m in range(14)]})
+    assert calls == fleet_calls(["a.example.org", "b.example.org"]) + [BOUNCES_OF_B]
+    assert [(e["service_name"], e["kind"], e["current"]["ratio"]) for e in events] == [
+        ("b.example.org", "bounce_ratio_over", 0.14)]
+    assert json.loads(state.read_text())["hostings"]["b.example.org"]["bounced_total"] == 17
+    clock.now += 60
+    events, calls = poll(source, w, moved)
+    assert events == [] and calls == fleet_calls(["a.example.org", "b.example.org"])
+    clock.now += 60
+    events, calls = poll(source, w, dict(moved, **{"b.example.org": email(sent_today=100, bounce=20)}),
+                         {"b.example.org": 503})
+    assert calls == fleet_calls(["a.example.org", "b.example.org"]) + [BOUNCES_OF_B] * 2
+    assert [(e["service_name"], e["kind"], e["current"]["status"]) for e in events] == [
+        ("b.example.org", "unreadable", 503)]  # it recovered in between: a new failure is a new event
+
+
+def test_a_restart_after_a_failed_bounce_read_reads_the_bounces_again(source, fake_time, tmp_path):
+    state = str(tmp_path / "watch.json")
+    clock = Clock()
+    w = watch(source, clock=clock, retries=0, state_file=state)
+    poll(source, w, {"b.example.org": email(sent_today=100, bounce=3)})
+    moved = {"b.example.org": email(sent_today=100, bounce=17)}
+    clock.now += 60
+    events, _calls = poll(source, w, moved, {"b.example.org": 500})
+    assert [e["kind"] for e in events] == ["unreadable"]
+    clock.now += 60
+    again = watch(source, clock=clock, retries=0, state_file=state)  # the restarted source
+    events, calls = poll(source, again, moved, {"b.example.org": 500})
+    assert calls == fleet_calls(["b.example.org"]) + [BOUNCES_OF_B]
+    assert events == []  # the same failure: not replayed
+    clock.now += 60
+    events, calls = poll(source, again, moved, {"b.example.org": [bounce(m, clock.now) for m in range(14)]})
+    assert calls == fleet_calls(["b.example.org"]) + [BOUNCES_OF_B]
+    assert [e["kind"] for e in events] == ["bounce_ratio_over"]
+
+
+def test_a_failed_bounce_read_does_not_end_a_bounce_ratio_over(source, fake_time):
+    """The stale bounces against a higher sentToday would look calm: the ratio is not judged without its bounces,
+    so a condition that lasts through a failed read is not emitted a second time."""
+    clock = Clock()
+    w = watch(source, clock=clock, retries=0, max_bounce_ratio=0.05, min_sent=20, max_per_hour=10 ** 6,
+              spike_factor=1000)
+    poll(source, w, {"b.example.org": email(sent_today=100, bounce=3)})
+    clock.now += 60
+    events, _calls = poll(source, w, {"b.example.org": email(sent_today=200, bounce=15)},
+                          {"b.example.org": [bounce(m, clock.now) for m in range(12)]})
+    assert [e["kind"] for e in events] == ["bounce_ratio_over"]  # 12 of 200
+    clock.now += 60
+    events, _calls = poll(source, w, {"b.example.org": email(sent_today=500, bounce=20)}, {"b.example.org": 500})
+    assert [e["kind"] for e in events] == ["unreadable"]  # 12 of 500 would look calm
+    clock.now += 60
+    events, _calls = poll(source, w, {"b.example.org": email(sent_today=500, bounce=33)},
+                          {"b.example.org": [bounce(m, clock.now) for m in range(30)]})
+    assert events == []  # still over the ratio: the same condition
+
+
 def test_a_restart_with_a_state_file_does_not_replay(source, fake_time, tmp_path):
     state = str(tmp_path / "watch.json")
     clock = Clock()
@@ -310,6 +448,49 @@ async def test_bad_arguments_fail_at_start_naming_the_argument_before_any_call(s
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("where, named", [
+    ("missing/watch.json", "state_file %s: its folder does not exist"),
+    ("", "state_file %s: is a folder"),
+])
+async def test_a_state_file_that_cannot_be_written_fails_at_start(source, tmp_path, where, named):
+    path = str(tmp_path / where) if where else str(tmp_path)
+    with responses.RequestsMock() as mock:
+        with pytest.raises(ValueError) as caught:
+            await source["main"](ListQueue(), dict(CREDENTIALS, state_file=path), polls=1)
+        assert call_list(mock) == []
+    assert str(caught.value) == "email_events: " + named % path
+
+
+@pytest.mark.asyncio
+async def test_a_failed_save_keeps_the_polls_events(source, fake_time, monkeypatch, tmp_path, caplog):
+    """A state file that can no longer be written (its disk full, its folder gone) is logged, and the events of
+    the poll still reach the queue: a replay after a restart is better than an event lost."""
+    monkeypatch.setattr(asyncio, "sleep", _no_sleep)
+    folder = tmp_path / "state"
+    folder.mkdir()
+    state = folder / "watch.json"
+    queue = ListQueue()
+    original = source["Watch"].save
+
+    def save_then_lose_the_folder(self):
+        original(self)
+        if state.exists():
+            state.unlink()
+            folder.rmdir()
+
+    monkeypatch.setattr(source["Watch"], "save", save_then_lose_the_folder)
+    with responses.RequestsMock() as mock:
+        mock.get(API + "/auth/time", json=1)
+        mock.get(API + "/hosting/web", json=["a.example.org"])
+        mock.get(API + "/hosting/web/a.example.org/email", json=email())
+        mock.get(API + "/hosting/web", json=["a.example.org"])
+        mock.get(API + "/hosting/web/a.example.org/email", json=email("spam"))
+        await source["main"](queue, dict(CREDENTIALS, interval=1, state_file=str(state)), polls=2)
+    assert [e["email_event"]["current"] for e in queue.events] == [{"state": "spam"}]
+    assert "state_file %s not written" % state in caplog.text
+
+
+@pytest.mark.asyncio
 async def test_a_bad_secret_is_not_shown():
     with pytest.raises(ValueError) as caught:
         await source_main()(ListQueue(), dict(CREDENTIALS, application_secret="bad secret"), polls=1)
@@ -354,3 +535,19 @@ def test_logs_carry_no_secret(source, fake_time, caplog):
         with pytest.raises(Exception):
             w.poll()
     assert "app-secret" not in caplog.text and "consumer-key" not in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_a_service_account_polls_with_one_token(source, fake_time, monkeypatch):
+    monkeypatch.setattr(asyncio, "sleep", _no_sleep)
+    url = "https://api.example.test/1.0"
+    with responses.RequestsMock() as mock:
+        mock.post("https://api.example.test/auth/oauth2/token",
+                  json={"access_token": "tok", "token_type": "Bearer", "expires_in": 3600, "scope": "all"})
+        mock.get(url + "/hosting/web", json=["shop-1.cluster021.hosting.ovh.net"])
+        mock.get(url + "/hosting/web/shop-1.cluster021.hosting.ovh.net/email", json=email())
+        await source["main"](ListQueue(), {"endpoint": url, "client_id": "sa-id", "client_secret": "sa-secret",
+                                           "interval": 1}, polls=2)
+        methods = [call.request.method for call in mock.calls]
+        assert methods[0] == "POST" and methods.count("POST") == 1 and len(methods) == 5
+        assert {call.request.headers["Authorization"] for call in mock.calls[1:]} == {"Bearer tok"}

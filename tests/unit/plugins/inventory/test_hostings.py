@@ -338,3 +338,31 @@ def test_without_the_ovh_client_the_source_fails_saying_so(api, tmp_path, monkey
     with pytest.raises(AnsibleParserError, match=re.escape("the python library 'ovh' is required")):
         parse(write_config(tmp_path))
     assert calls(api) == []
+
+
+def test_a_service_account_gets_one_token_then_reads_and_its_secret_stays_out(tmp_path):
+    url = "https://api.example.test/1.0"
+    name = "shop-1.cluster021.hosting.ovh.net"
+    secret = "sa-s3cr3t-client-secret"
+    with responses.RequestsMock() as mock:
+        mock.post("https://api.example.test/auth/oauth2/token",
+                  json={"access_token": "tok", "token_type": "Bearer", "expires_in": 3600, "scope": "all"})
+        mock.get(url + "/hosting/web", json=list(EMAILS))
+        mock.get(url + "/hosting/web/%s/email" % name, json=EMAILS[name])
+        inventory = parse(write_config(tmp_path, endpoint=url, application_key=None, application_secret=None,
+                                       consumer_key=None, client_id="sa-id", client_secret=secret, pattern=name))
+        assert [(call.request.method, call.request.url) for call in mock.calls] == [
+            ("POST", "https://api.example.test/auth/oauth2/token"), ("GET", url + "/hosting/web"),
+            ("GET", url + "/hosting/web/%s/email" % name)]
+        assert {call.request.headers["Authorization"] for call in mock.calls[1:]} == {"Bearer tok"}
+    assert sorted(inventory.hosts) == [name]
+    assert secret not in json.dumps(host_vars(inventory, name), default=str)
+
+
+def test_a_mix_of_both_sets_fails_the_source_naming_both(tmp_path):
+    with responses.RequestsMock() as mock:
+        with pytest.raises(AnsibleParserError) as error:
+            parse(write_config(tmp_path, client_id="sa-id", client_secret="sa-secret"))
+        assert not mock.calls
+    assert "client_id (the client_id option)" in str(error.value)
+    assert "application_key (the application_key option)" in str(error.value)

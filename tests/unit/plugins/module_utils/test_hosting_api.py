@@ -15,7 +15,9 @@ import responses
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.client import (
     THROTTLED_RETRIES, HostingApi, parse_retry_after,
 )
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.deadline import DeadlineAdapter, current
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import OutageBreaker
 
 from ovh_api_mock import API, CREDENTIALS, body_of, call_list
 
@@ -347,6 +349,68 @@ def test_each_thread_client_has_its_own_session_and_shares_the_rest():
     assert other._client._session is not api._client._session
     assert (other.limiter, other.server_clock, other.endpoint, other.retries, other.timeout) == (
         api.limiter, api.server_clock, api.endpoint, api.retries, api.timeout)
+
+
+# The timeout: a deadline per attempt (the watchdog's cut is played by the callbacks, loopback tests in
+# tests/reliability/test_timeout_deadline.py)
+
+
+def cut_at_the_deadline(seen, then=None):
+    """A callback that expires the attempt's deadline as the watchdog would, then fails as the cut read does (or
+    answers ``then``, as a read cut short may seem complete)."""
+    def callback(request):
+        deadline = current()
+        seen.append(deadline)
+        deadline.expire()
+        if then is None:
+            raise requests.exceptions.ChunkedEncodingError("Connection broken: IncompleteRead(3 bytes read)")
+        return then
+    return callback
+
+
+@pytest.mark.parametrize("looks_complete", [False, True], ids=["read-fails", "read-looks-complete"])
+def test_an_attempt_past_its_deadline_fails_as_no_complete_answer(rsps, fake_time, looks_complete):
+    seen = []
+    rsps.add_callback(responses.GET, API + "/hosting/web/" + SN + "/email",
+                      callback=cut_at_the_deadline(seen, (200, {}, "[1") if looks_complete else None))
+    with pytest.raises(HostingApiError) as error:
+        make_api(retries=0, timeout=3).get_email(SN)
+    assert str(error.value) == ("hosting %s: GET /hosting/web/%s/email failed (no HTTP answer): no complete answer "
+                                "from eu.api.ovh.com:443 within 3 s (timeout)" % (SN, SN))
+    assert (error.value.status, error.value.ambiguous) == (None, True)
+    assert seen[0].seconds == 3
+    assert call_list(rsps)[1:] == [("GET", "/hosting/web/%s/email" % SN)]
+    breaker = OutageBreaker(1)
+    breaker.record(error.value)
+    assert breaker.tripped  # a no-answer failure, as connection refused and timeouts are
+
+
+def test_each_retry_has_a_deadline_of_its_own(rsps, fake_time):
+    seen = []
+    path = API + "/hosting/web/" + SN + "/email"
+    rsps.add_callback(responses.GET, path, callback=cut_at_the_deadline(seen))
+    rsps.add_callback(responses.GET, path, callback=lambda request: seen.append(current()) or (200, {}, "{}"))
+    assert make_api(retries=1, timeout=3).get_email(SN) == {}
+    assert call_list(rsps)[1:] == [("GET", "/hosting/web/%s/email" % SN)] * 2
+    assert seen[0] is not seen[1] and [deadline.expired for deadline in seen] == [True, False]
+    assert fake_time.sleeps == [1.0]  # the back-off, outside both deadlines
+    assert current() is None
+
+
+def test_a_connect_timeout_at_the_deadline_says_no_connection(rsps, fake_time):
+    def callback(request):
+        current().expire()
+        raise requests.exceptions.ConnectTimeout("timed out")
+    rsps.add_callback(responses.GET, API + "/hosting/web", callback=callback)
+    with pytest.raises(HostingApiError, match=r"no connection to eu.api.ovh.com:443 within 2.5 s \(connect timeout\)"):
+        make_api(retries=0, timeout=2.5).list_hostings()
+
+
+def test_every_session_of_the_client_is_under_the_deadlines():
+    api = make_api()
+    for client in (api, api.for_thread()):
+        for url in ("https://eu.api.ovh.com/1.0", "http://127.0.0.1:8080/1.0"):
+            assert isinstance(client._client._session.get_adapter(url), DeadlineAdapter)
 
 
 # The environment, read once

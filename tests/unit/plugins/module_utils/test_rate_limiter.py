@@ -108,3 +108,78 @@ def test_a_caller_sleeping_toward_its_slot_waits_out_a_pause_that_arrives_meanwh
     waited = limiter.acquire()
     assert fake_time.sleeps == [1.0, 30.0]
     assert waited == 31.0 and fake_time.now == start + 31.0
+
+
+class Scheduler:
+    """Threads on a simulated clock: time moves only when every thread sleeps (or is done), to the earliest wake-up,
+    so that it stands still while they run. Once, the clock stalls (a loaded machine does not schedule the
+    process): every thread due in the next ``stall`` seconds wakes late, at the same instant."""
+
+    def __init__(self, stall_at, stall):
+        self.now = 50.0
+        self.cond = threading.Condition()
+        self.sleeping = {}  # thread ident -> wake-up time
+        self.running = 0
+        self.stall_at, self.stall = stall_at, stall
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        me = threading.get_ident()
+        with self.cond:
+            self.sleeping[me] = self.now + seconds
+            self.running -= 1
+            self.cond.notify_all()
+            while me in self.sleeping:
+                self.cond.wait()
+
+    def run(self, workers):
+        threads = [threading.Thread(target=self._run, args=(work,)) for work in workers]
+        with self.cond:
+            self.running = len(threads)
+        for thread in threads:
+            thread.start()
+        with self.cond:
+            while self.running or self.sleeping:
+                self.cond.wait_for(lambda: self.running == 0)
+                if not self.sleeping:
+                    break
+                wake = min(self.sleeping.values())
+                if self.stall_at is not None and wake >= self.stall_at:
+                    wake, self.stall_at = wake + self.stall, None
+                self.now = max(self.now, wake)
+                for ident in [i for i, at in self.sleeping.items() if at <= self.now]:
+                    del self.sleeping[ident]
+                    self.running += 1
+                self.cond.notify_all()
+        for thread in threads:
+            thread.join()
+
+    def _run(self, work):
+        try:
+            work()
+        finally:
+            with self.cond:
+                self.running -= 1
+                self.cond.notify_all()
+
+
+def busiest_second(times):
+    times = sorted(times)
+    return max(sum(1 for other in times if start <= other < start + 1) for start in times)
+
+
+def test_threads_that_wake_late_together_do_not_go_in_a_burst():
+    clock = Scheduler(stall_at=51.0, stall=1.5)
+    limiter = RateLimiter(10.0, clock=clock, sleep=clock.sleep)
+    released = []
+
+    def worker():
+        for dummy in range(6):
+            limiter.acquire()
+            released.append(clock())
+
+    clock.run([worker] * 8)
+    assert len(released) == 48
+    assert busiest_second(released) <= 11  # rate + 1, however late the threads woke

@@ -43,7 +43,7 @@ from urllib.parse import quote
 import fleet_act
 import ovh.client
 import yaml
-from collection_link import collections_root
+from sim_runs import ansible_env, query_number
 from ovhsim.testing import admin_call, serving_process
 
 BIN = Path(sys.executable).parent
@@ -63,18 +63,7 @@ class Bench:
         self.admin_url = admin_url
         self.workdir = workdir
         self.credentials = self.admin("GET", "/_sim/credentials")
-        self.env = dict(os.environ, **{
-            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-            "ANSIBLE_COLLECTIONS_PATH": collections_root(workdir),
-            "ANSIBLE_HOME": str(workdir / "ansible-home"),
-            "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"),
-            "ANSIBLE_INVENTORY_ENABLED": "mailops.ovh_hosting.hostings",
-            "ANSIBLE_NOCOLOR": "1",
-            "OVH_ENDPOINT": endpoint,
-            "OVH_APPLICATION_KEY": self.credentials["application_key"],
-            "OVH_APPLICATION_SECRET": self.credentials["application_secret"],
-            "OVH_CONSUMER_KEY": self.credentials["consumer_key"],
-        })
+        self.env = ansible_env(workdir, BIN, endpoint, self.credentials)
 
     def admin(self, method, path, body=None):
         return admin_call(self.admin_url, method, path, body, timeout=300)
@@ -82,11 +71,11 @@ class Bench:
     def mark(self) -> int:
         log = self.admin("GET", "/_sim/requests")
         # the highest query id, not the last entry: entries are logged as answers complete, out of order
-        return max(map(_query_number, log), default=0)
+        return max(map(query_number, log), default=0)
 
     def signed_calls_since(self, mark: int) -> int:
         entries = [entry for entry in self.admin("GET", "/_sim/requests")
-                   if _query_number(entry) > mark and entry["path"] != "/auth/time"]
+                   if query_number(entry) > mark and entry["path"] != "/auth/time"]
         repeated = [(path, count) for path, count in collections.Counter(e["path"] for e in entries).items()
                     if count > 1 and path != "/hosting/web"]
         failed = [(entry["path"], entry["status"]) for entry in entries if entry["status"] != 200]
@@ -198,10 +187,6 @@ def timed_play(hosts: str, task: dict, expect: int) -> dict:
 
 def read_timing(workdir: Path) -> float:
     return json.loads((workdir / "timing.json").read_text())["seconds"]
-
-
-def _query_number(entry) -> int:
-    return int(entry["query_id"].rsplit(".", 1)[1])
 
 
 def main() -> None:

@@ -19,13 +19,12 @@ counts the most requests the simulator received in any one second of the run.
 from __future__ import annotations
 
 import contextlib
-import os
 import subprocess
 import time
 from pathlib import Path
 
 import yaml
-from collection_link import collections_root
+from sim_runs import ansible_env, query_number
 from ovhsim.testing import admin_call, serving_process
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,18 +41,7 @@ class ActingFleet:
         self.admin_url = endpoint[: -len("/1.0")]
         workdir.mkdir(parents=True, exist_ok=True)
         credentials = self.admin("GET", "/_sim/credentials")
-        self.env = dict(os.environ, **{
-            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
-            "ANSIBLE_COLLECTIONS_PATH": collections_root(workdir),
-            "ANSIBLE_HOME": str(workdir / "ansible-home"),
-            "ANSIBLE_LOCAL_TEMP": str(workdir / "ansible-tmp"),
-            "ANSIBLE_INVENTORY_ENABLED": "mailops.ovh_hosting.hostings",
-            "ANSIBLE_NOCOLOR": "1",
-            "OVH_ENDPOINT": endpoint,
-            "OVH_APPLICATION_KEY": credentials["application_key"],
-            "OVH_APPLICATION_SECRET": credentials["application_secret"],
-            "OVH_CONSUMER_KEY": credentials["consumer_key"],
-        })
+        self.env = ansible_env(workdir, bin_dir, endpoint, credentials)
         self.admin("POST", "/_sim/seed", {"fleet": size, "profile": "healthy", "seed": args.seed})
         self.names = sorted(hosting["service_name"] for hosting in self.admin("GET", "/_sim/hostings"))
         self.admin("POST", "/_sim/faults", {"latency_ms": args.latency_ms})
@@ -74,7 +62,7 @@ class ActingFleet:
 
     def timed(self, *command) -> tuple[float, int, list]:
         """Seconds, signed calls and the simulator's log entries of one command."""
-        mark = max(map(_query_number, self.admin("GET", "/_sim/requests")), default=0)
+        mark = max(map(query_number, self.admin("GET", "/_sim/requests")), default=0)
         began = time.perf_counter()
         done = subprocess.run([str(self.bin / command[0])] + [str(part) for part in command[1:]], cwd=self.workdir,
                               env=self.env, capture_output=True, text=True, check=False)
@@ -83,7 +71,7 @@ class ActingFleet:
             raise SystemExit(f"{command} failed:\n{done.stdout[-4000:]}\n{done.stderr[-2000:]}")
         # By query id, not position: the log keeps only its latest entries, logged as answers complete.
         entries = [entry for entry in self.admin("GET", "/_sim/requests")
-                   if _query_number(entry) > mark and entry["path"] != "/auth/time"]
+                   if query_number(entry) > mark and entry["path"] != "/auth/time"]
         return seconds, len(entries), entries
 
     def best(self, *command) -> tuple[float, int, list]:
@@ -129,10 +117,6 @@ class ActingFleet:
         path = self.workdir / "report_read.yml"
         path.write_text(yaml.safe_dump(play, sort_keys=False))
         return self.timed("ansible-playbook", "-i", "localhost,", "-c", "local", path)
-
-
-def _query_number(entry) -> int:
-    return int(entry["query_id"].rsplit(".", 1)[1])
 
 
 def busiest_second(entries) -> int:

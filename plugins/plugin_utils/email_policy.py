@@ -202,46 +202,41 @@ def judge(policy, reads, now=None):
         entry = dict(entry, facts=facts, failure=failures.get(name), needs_bounces=False, request=None)
         if facts is None and entry["failure"] is None and entry["guard_max_ratio"] is not None:
             entry["failure"] = {"service_name": name, "summary": "hosting %s: not read" % name}
+        entry["guard"] = _guard_off(entry)
         if entry["failure"] is None:
-            entry["guard"] = _guard(entry, facts if name in with_bounces else None, now)
-            entry["needs_bounces"] = entry["guard"]["needs_bounces"]
+            entry["needs_bounces"] = _weigh(entry["guard"], entry, facts if name in with_bounces else None, now)
             entry["request"] = _request(entry)
-        else:
-            entry["guard"] = _guard_off(entry)
         judged.append(entry)
     return judged
 
 
-def bounce_candidates(judged):
-    """The service names whose bounces the guard needs."""
-    return [entry["service_name"] for entry in judged if entry["needs_bounces"]]
-
-
 def _guard_off(entry):
     return dict(max_ratio=entry["guard_max_ratio"], action=entry["guard_action"], triggered=False, judged=False,
-                bounces=None, sent=None, ratio=None, needs_bounces=False)
+                bounces=None, sent=None, ratio=None)
 
 
-def _guard(entry, with_bounces, now):
-    guard = _guard_off(entry)
+def _weigh(guard, entry, with_bounces, now) -> bool:
+    """Fill ``guard`` from the facts (their bounces when read); True when the counters let it trigger but no
+    bounces were read, so that they must be."""
     facts = entry["facts"]
     if entry["guard_max_ratio"] is None or facts is None:
-        return guard
+        return False
     if with_bounces is not None:
         figures = bounce_ratio(with_bounces, min_sent=entry["guard_min_sent"], now=now)
         guard.update(bounces=figures["bounces"], sent=figures["sent"], ratio=figures["ratio"],
                      judged=figures["judged"], window_start=figures["window_start"])
         guard["triggered"] = figures["judged"] and figures["ratio"] > entry["guard_max_ratio"]
-        return guard
+        return False
     sent = int(facts.get("sent_today") or 0)
     guard.update(sent=sent, judged=sent > 0 and sent >= entry["guard_min_sent"])
     total = facts.get("bounced_total")
-    if guard["judged"]:
-        # Today's bounces are among bounced_total: at most that share can bounce today.
-        guard["needs_bounces"] = total is None or total / sent > entry["guard_max_ratio"]
-        if not guard["needs_bounces"]:
-            guard["ratio_at_most"] = round(total / sent, 4)
-    return guard
+    if not guard["judged"]:
+        return False
+    # Today's bounces are among bounced_total: at most that share can bounce today.
+    if total is None or total / sent > entry["guard_max_ratio"]:
+        return True
+    guard["ratio_at_most"] = round(total / sent, 4)
+    return False
 
 
 def _request(entry):
@@ -287,7 +282,7 @@ def results(judged, applied):
             "state_after": after.get("state"),
             "report_recipient_before": before.get("report_recipient"),
             "report_recipient_after": after.get("report_recipient"),
-            "guard": {key: value for key, value in entry["guard"].items() if key != "needs_bounces"},
+            "guard": entry["guard"],
         }
         result["why"] = _why(entry, result)
         summary.append(result)

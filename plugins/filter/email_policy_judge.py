@@ -36,12 +36,13 @@ EXAMPLES = r"""
 
 - name: The requests to make
   ansible.builtin.debug:
-    msg: "{{ judged | from_json | map(attribute='request') | select | list }}"
+    msg: "{{ judged | mailops.ovh_hosting.email_policy_entries | map(attribute='request') | select | list }}"
 """
 
 RETURN = r"""
 _value:
-  description: The entries of the input, each with more keys, as JSON text (C(from_json) reads it).
+  description: The entries of the input, each with more keys, as JSON text
+    (P(mailops.ovh_hosting.email_policy_entries#filter) reads it).
   type: str
   contains:
     facts:

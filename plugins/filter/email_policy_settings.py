@@ -58,8 +58,9 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description:
-    - One entry per hosting, in the order given, as JSON text (C(from_json) reads it); a fact of text costs Ansible
-      nothing to hold, one of a thousand dicts seconds each time a task sets or reads it.
+    - One entry per hosting, in the order given, as JSON text (P(mailops.ovh_hosting.email_policy_entries#filter)
+      reads it); a fact of text costs Ansible nothing to hold, one of a thousand dicts seconds each time a task sets
+      or reads it.
   type: str
   contains:
     host:

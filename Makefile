@@ -110,7 +110,8 @@ integration: setup
 
 # Every ansible-core minor that meta/runtime.yml admits and Python 3.11 runs, each in a venv of its own (cached
 # under ~/.cache, by its tests/matrix/*.txt): unit tests, ansible-test sanity by that version's rules, ansible-doc
-# of the roles, the demo against ovhsim. .ci/run calls it after make test; MATRIX=2.16 for one minor.
+# of the roles, the demo and tests/fleet/test_acting.py against ovhsim. .ci/run calls it after make test; MATRIX=2.16
+# for one minor.
 MATRIX ?=
 matrix: setup $(PIP_STANDIN) $(PIP_STANDIN_2_16)
 	tests/matrix/run.sh $(MATRIX)

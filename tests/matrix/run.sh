@@ -4,8 +4,9 @@
 # Each minor gets a venv of its own, from tests/matrix/core-MINOR.txt (ansible-core and its dependencies, pinned)
 # and tests/matrix/requirements.txt (the test tools), kept under MATRIX_DIR and rebuilt only when either file
 # changes. In it: the unit tests, ansible-test sanity with that version's own rules, ansible-doc of every role,
-# and the demo (the main job's playbooks) against ovhsim. Run from the Makefile, which links the collection
-# (ANSIBLE_COLLECTIONS_PATH, ANSIBLE_TEST_CONTENT_ROOT) and puts the project's venv, with ovhsim, on PATH.
+# the demo (the main job's playbooks) and the fleet acting tests against ovhsim. Run from the Makefile, which
+# links the collection (ANSIBLE_COLLECTIONS_PATH, ANSIBLE_TEST_CONTENT_ROOT) and puts the project's venv, with
+# ovhsim, on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 repo=$PWD
@@ -61,10 +62,11 @@ for minor in "${minors[@]}"; do
   step_start=$start
   step venv
 
-  # The demo mostly waits (the simulator's action delays, ansible's forks): it runs beside the other steps.
+  # The demo and the fleet's acting tests (the email_policy role in one task) mostly wait (the simulator's action
+  # delays, ansible's forks): they run beside the other steps.
   demo_log=$(mktemp)
   env -C "$repo" PATH="$venv/bin:$PATH" PYTHONPATH="$repo/simulator" python -m pytest -q tests/demo/test_demo.py \
-    >"$demo_log" 2>&1 &
+    tests/fleet/test_acting.py >"$demo_log" 2>&1 &
   demo_pid=$!
 
   echo "-- unit tests"
@@ -78,7 +80,7 @@ for minor in "${minors[@]}"; do
     run ansible-doc -t role "mailops.ovh_hosting.$(basename "$role")" >/dev/null
   done
   step ansible-doc
-  echo "-- the demo against ovhsim"
+  echo "-- the demo and the fleet acting in one task, against ovhsim"
   wait "$demo_pid" || status=FAILED
   cat "$demo_log"
   rm -f "$demo_log"

@@ -4,8 +4,8 @@
 """Bring hostings' script e-mails to what is wanted: read -> plan -> act -> wait, for one hosting or many.
 
 Every hosting is decided on its own, concurrently, under the client's one rate limit; the waits of all of them
-run together (one read per waiting hosting every ``wait_sleep`` seconds), so blocking 200 hostings waits about
-one action's delay, not 200 of them. A hosting that fails never stops the others: its Converged holds the error.
+run together (one read per waiting hosting 1, 2 and 3 s after its request, then every ``wait_sleep`` seconds), so
+blocking 200 hostings waits about one action's delay, not 200 of them. A hosting that fails never stops the others: its Converged holds the error.
 
 Freshness: a hosting handed in with ``known`` facts (read earlier in the same run, by the inventory plugin or a
 batch read) is decided from them, and costs no call when it complies. A hosting about to change is read again
@@ -32,6 +32,10 @@ EXPECTED = {
 NOT_PURGING = "anything but purging (a purge was in progress)"
 # A hosting whose state keeps moving under other clients' requests is decided again at most this many times.
 MAX_DECISIONS = 4
+# A wait reads the state 1, 2 and 3 s after it starts, then every wait_sleep s. OVH applies a request
+# asynchronously, so a read at once would only see the state before it; many actions end within seconds, and
+# a wait of a minute costs one read more than reading every 3 s from the start.
+FIRST_READ_GAPS = (1, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ class _Hosting:
         self.done = False
         self.wait_reads = 0
         self.wait_seen = []
+        self.wait_polls = 0  # the reads a wait has scheduled, for their spacing
+        self.next_read = None  # when the wait reads the state next (the Converger's clock)
 
     def observe(self, email):
         self.reads += 1
@@ -139,20 +145,18 @@ class Converger:
             waiting = [hosting for hosting in hostings if not hosting.done and hosting.awaiting]
             if not waiting:
                 break
-            self._each([hosting for hosting in waiting if hosting.fresh is None], self._poll)
+            now = self.clock()
+            self._each([hosting for hosting in waiting if hosting.fresh is None and hosting.next_read <= now],
+                       self._poll)
             for hosting in waiting:
                 self._judge_wait(hosting)
             deciding = [hosting for hosting in hostings if not hosting.done and not hosting.awaiting]
             if deciding:
-                # A wait that starts now reads at once, as a wait after a request does.
                 self._each(deciding, self._decide)
                 continue
             still = [hosting for hosting in waiting if not hosting.done and hosting.awaiting]
             if still:
-                remaining = min(hosting.deadline for hosting in still) - self.clock()
-                self.sleep(max(0, min(self.wait_sleep, remaining)))
-                for hosting in still:
-                    hosting.fresh = None
+                self.sleep(max(0, min(hosting.next_read for hosting in still) - self.clock()))
         return [hosting.result for hosting in hostings]
 
     # The steps
@@ -295,6 +299,17 @@ class Converger:
         hosting.fresh = current
         hosting.wait_reads = 1 if current is not None else 0
         hosting.wait_seen = [current.get("state")] if current is not None else []
+        hosting.wait_polls = 0
+        if current is None:
+            self._schedule_read(hosting)
+
+    def _schedule_read(self, hosting):
+        """The next read of a wait: FIRST_READ_GAPS apart at first, then every ``wait_sleep``, and one at the
+        deadline, which ends the wait if the state still isn't there."""
+        gaps = FIRST_READ_GAPS
+        gap = gaps[hosting.wait_polls] if hosting.wait_polls < len(gaps) else self.wait_sleep
+        hosting.wait_polls += 1
+        hosting.next_read = min(self.clock() + min(gap, self.wait_sleep), hosting.deadline)
 
     def _poll(self, client, hosting):
         email = client.get_email(hosting.wanted.service_name)
@@ -321,6 +336,9 @@ class Converger:
             self._fail(hosting, WaitTimeout(
                 timeout_message(self.wait_timeout, expected, hosting.wait_reads, hosting.wait_seen),
                 last_email=email))
+            return
+        hosting.fresh = None
+        self._schedule_read(hosting)
 
 
 def _note_state(seen, email):

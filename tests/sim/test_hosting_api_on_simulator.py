@@ -16,7 +16,6 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields i
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_service import Wanted, converge
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import gather
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.waiter import wait_for_email
 
 SN = "shop-1.cluster021.hosting.ovh.net"
 
@@ -61,19 +60,13 @@ def test_fleet_read_costs_one_call_per_hosting_plus_two(fresh):
 def test_block_then_purge_deletes_the_queue(fresh):
     fresh.admin("POST", "/_sim/hostings", {"service_name": SN, "state": "ok"})
     api = api_for(fresh)
-    plan = email_state.plan(api.get_email(SN)["state"], "blocked")
-    assert plan.action == "BLOCK"
-    api.request_action(SN, plan.action)
-    email = wait_for_email(api, SN, lambda e: email_state.satisfies("blocked", e["state"]), "blocked", timeout=30,
-                           interval=0.1)
-    assert email["state"] == "ko"
+    [blocked] = converge(api, [Wanted(SN, state="blocked")], wait_timeout=30, wait_sleep=1)
+    assert blocked.ok and blocked.actions == ["BLOCK"] and blocked.after["state"] == "ko"
 
     sent = fresh.admin("POST", "/_sim/send", {"service_name": SN, "count": 5})
     assert sent["queued"] == 5
-    plan = email_state.plan("ko", "purged")
-    api.request_action(SN, plan.action)
-    wait_for_email(api, SN, lambda e: email_state.satisfies("purged", e["state"]), "purged", timeout=30,
-                   interval=0.1)
+    [purged] = converge(api, [Wanted(SN, state="purged")], wait_timeout=30, wait_sleep=1)
+    assert purged.ok and purged.actions == ["PURGE"] and purged.after["state"] in ("ok", "force")
     ledger = fresh.admin("GET", "/_sim/ledger")
     assert ledger["hostings"][SN]["purged"] == 5 and ledger["balanced"]
 

@@ -156,9 +156,9 @@ def test_a_pending_request_for_the_same_action_is_waited_for(rsps, fake_time):
     assert result.ok, result.message()
     assert result.met_pending and not result.changed and result.actions == []
     assert result.after["state"] == "ok"
-    # the 409, a read at once, a sleep, the read that shows it done; then the decision needs nothing more
+    # the 409; the wait reads 1 s later (still ko) and 1 s after that (done); the decision needs nothing more
     assert call_list(rsps) == [AUTH_TIME, get(), post(), get(), get()]
-    assert fake_time.sleeps == [2]
+    assert fake_time.sleeps == [1, 1]
 
 
 def test_a_pending_request_for_another_action_is_waited_out_then_decided_again(rsps, fake_time):
@@ -168,7 +168,7 @@ def test_a_pending_request_for_another_action_is_waited_out_then_decided_again(r
     rsps.get(email_url(), json=email("ok"))
     [result] = run([Wanted(SN, state="unblocked")], wait_sleep=2)
     assert call_list(rsps) == [AUTH_TIME, get(), post(), get(), get()]
-    assert fake_time.sleeps == [2]
+    assert fake_time.sleeps == [1, 1]  # the 409's wait reads 1 s later, the purge's wait 1 s after that
     assert result.ok and not result.changed and result.met_pending and result.after["state"] == "ok"
 
 
@@ -232,9 +232,9 @@ def test_a_mixed_fleet_makes_exactly_the_writes_needed_and_waits_together(rsps, 
     results = run(wanted, wait_sleep=5)
     assert call_list(rsps) == [AUTH_TIME, get(name(0)), post(name(0)), get(name(2)), put(name(2)),
                                get(name(3)), post(name(3)),
-                               get(name(0)), get(name(3)),  # both waits read at once...
-                               get(name(0))]  # ...and one sleep later only the one still waiting
-    assert fake_time.sleeps == [5]
+                               get(name(0)), get(name(3)),  # both waits read 1 s after the requests...
+                               get(name(0))]  # ...and 1 s later only the one still waiting
+    assert fake_time.sleeps == [1, 1]
     assert body_of(rsps.calls[4]) == {"email": "ops@example.com"}
     assert [result.changed for result in results] == [True, False, True, True]
     assert [result.after["state"] for result in results] == ["ko", "ko", "ok", "ko"]
@@ -283,7 +283,7 @@ def test_purging_is_waited_out_for_all_hostings_at_once(rsps, fake_time):
     for index in range(3):
         rsps.get(email_url(name(index)), json=email("ok"))
     results = run([Wanted(name(index), state="purged") for index in range(3)], wait_sleep=4)
-    assert fake_time.sleeps == [4]
+    assert fake_time.sleeps == [1]  # the reads that saw purging start the waits; one shared sleep to the next
     assert all(result.ok and not result.changed for result in results)
     assert call_list(rsps) == [AUTH_TIME] + [get(name(index)) for index in range(3)] * 2
 

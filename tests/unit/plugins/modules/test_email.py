@@ -65,7 +65,7 @@ def test_change_requests_then_waits_for_the_state(api, run_module, fake_time, cu
     assert not failed, result
     assert call_list(api) == [AUTH_TIME, GET_EMAIL, POST_REQUEST, GET_EMAIL, GET_EMAIL]
     assert body_of(api.calls[2]) == {"action": action}
-    assert fake_time.sleeps == [5]
+    assert fake_time.sleeps == [1, 1]  # the first reads of a wait come 1 s apart, whatever wait_sleep is
     assert result["changed"] is True and result["actions"] == [action]
     assert result["email"]["state"] == after and result["email"]["service_name"] == SN
     assert result["diff"] == {"before": {"state": current, "report_recipient": None},
@@ -131,7 +131,7 @@ def test_purging_is_waited_out_before_deciding(api, run_module, fake_time, check
     if not check_mode:
         expected += [POST_REQUEST, GET_EMAIL]
     assert call_list(api) == expected
-    assert fake_time.sleeps == [3, 3]
+    assert fake_time.sleeps == [1, 1] + ([] if check_mode else [1])
     assert result["actions"] == ["BLOCK"] and result["email"]["state"] == "ko"
 
 
@@ -159,8 +159,9 @@ def test_wait_timeout_says_what_was_seen(api, run_module, fake_time):
     result, failed = run(run_module, state="blocked", wait_timeout=6, wait_sleep=3)
     assert failed and result["changed"] is True and result["actions"] == ["BLOCK"]
     assert "timed out after 6 s waiting for the e-mail state to become blocked (ko, bounce or spam)" in result["msg"]
-    assert "seen in 3 reads: ok" in result["msg"]
-    assert call_list(api) == [AUTH_TIME, GET_EMAIL, POST_REQUEST, GET_EMAIL, GET_EMAIL, GET_EMAIL]
+    assert "seen in 4 reads: ok" in result["msg"]  # 1, 2 and 3 s after the request, then at the deadline
+    assert call_list(api) == [AUTH_TIME, GET_EMAIL, POST_REQUEST, GET_EMAIL, GET_EMAIL, GET_EMAIL, GET_EMAIL]
+    assert fake_time.sleeps == [1, 1, 1, 3]
 
 
 def test_post_answered_500_that_did_apply_is_not_sent_twice(api, run_module, fake_time):

@@ -30,6 +30,7 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils import email_s
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_object
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_service import Wanted, complies
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window import bounce_ratio
+from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.report_text import terminal
 
 # The per-hosting variables, the setting each one gives, and the role's documented default.
 VARIABLES = {
@@ -67,6 +68,13 @@ def as_text(entries) -> str:
 def from_text(entries) -> list:
     """A working list given as JSON text (``as_text``) or as a list."""
     return json.loads(entries) if isinstance(entries, str) else list(entries)
+
+
+def pick(entries, attribute=None, where=None) -> list:
+    """The entries (or their ``attribute``) whose ``where`` key is true: the few a step needs, picked here so that
+    Ansible never templates the whole list."""
+    picked = [entry for entry in from_text(entries) if where is None or entry[where]]
+    return picked if attribute is None else [entry[attribute] for entry in picked]
 
 
 class PolicyError(ValueError):
@@ -287,6 +295,22 @@ def results(judged, applied):
         result["why"] = _why(entry, result)
         summary.append(result)
     return summary
+
+
+def summary(judged, applied, check_mode=False) -> dict:
+    """What the role prints: a line per hosting with something to say, the fleet's counts, and the failures.
+    Every text is made safe for the terminal (OVH's messages are untrusted)."""
+    entries = results(from_text(judged), applied)
+    said = [entry for entry in entries if entry["why"]]
+    failures = [terminal(entry["failure"]) for entry in entries if entry["failed"]]
+    counts = "%d of %d hosting(s) %s; guard triggered on %d; %d failed" % (
+        sum(entry["changed"] for entry in entries), len(entries), "would change" if check_mode else "changed",
+        sum(bool(entry["guard"]["triggered"]) for entry in entries), len(failures))
+    return {
+        "lines": [terminal("%s: %s" % (entry["service_name"], "; ".join(entry["why"]))) for entry in said] + [counts],
+        "hostings": len(entries),
+        "failures": failures,
+    }
 
 
 def _why(entry, result):

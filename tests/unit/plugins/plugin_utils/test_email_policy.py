@@ -206,6 +206,33 @@ def test_a_guard_on_an_already_blocked_hosting_says_it_keeps_it_blocked():
         "guard: 30 bounces today for 100 mails sent today (30.0%, over 20.0%): kept blocked (ko)"]
 
 
+def test_a_step_picks_only_the_names_or_requests_it_needs_from_either_form():
+    policy = settings(["a", "b", "c"], {"a": {"email_policy_guard_max_bounce_ratio": 0.2}, "b": {},
+                                        "c": {"email_policy_guard_max_bounce_ratio": 0.2}}, {}, "a")
+    for held in (policy, email_policy.as_text(policy)):  # ansible-core 2.16 to 2.18 hand the list back
+        assert email_policy.pick(held, attribute="service_name", where="read_first") == ["a", "c"]
+        assert [entry["host"] for entry in email_policy.pick(held)] == ["a", "b", "c"]
+    with pytest.raises(KeyError):
+        email_policy.pick(policy, attribute="service_name", where="no_such_key")
+
+
+def test_the_summary_says_each_hosting_with_something_to_say_then_the_counts_and_the_failures():
+    policy = settings(["a", "b", "c"], {"a": {}, "b": {}, "c": {}}, {"email_policy_state": "blocked"}, "a")
+    failure = {"service_name": "c", "call": "GET /hosting/web/c/email", "status": 500, "query_id": "EU.1",
+               "summary": "hosting c: GET /hosting/web/c/email failed (HTTP 500): \x1b[31mboom\u202e [OVH query id EU.1]"}
+    judged = email_policy.judge(policy, [read(facts("a"), facts("b", state="ko"), unreadable=[failure])])
+    applied = {"hostings": [{"service_name": "a", "changed": True, "actions": ["BLOCK"], "before": facts("a"),
+                             "email": facts("a", state="ko")}]}
+    for check_mode, verb in ((False, "changed"), (True, "would change")):
+        summary = email_policy.summary(email_policy.as_text(judged), applied, check_mode=check_mode)
+        assert summary["lines"][-1] == "1 of 3 hosting(s) %s; guard triggered on 0; 1 failed" % verb
+    assert summary["lines"][0] == "a: state: ok -> ko by BLOCK (wanted blocked)"
+    assert summary["hostings"] == 3 and len(summary["failures"]) == 1
+    # OVH's text reaches the terminal with its escape and bidi characters shown as code points
+    assert "\x1b" not in summary["lines"][1] and "<U+001B>" in summary["lines"][1]
+    assert summary["failures"][0].endswith("<U+001B>[31mboom<U+202E> [OVH query id EU.1]")
+
+
 def test_the_documented_defaults_are_the_ones_applied():
     specs = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
     for name, setting in email_policy.VARIABLES.items():

@@ -98,7 +98,7 @@ options:
     default: 900
   wait_sleep:
     description:
-      - Seconds between two reads of the state while waiting, after the first three: those come 1, 2 and 3 s after
+      - Seconds between two reads of the state while waiting, after the first three, which come 1, 2 and 3 s after
         the request (OVH applies it asynchronously, and many actions end within seconds).
     type: int
     default: 3

@@ -1,4 +1,5 @@
-# mailops.ovh_hosting: `make demo` (the main job, on the simulator) and `make test` (everything CI runs).
+# mailops.ovh_hosting: `make demo` (the main job, on the simulator) and `make test` (the tests; .ci/run adds
+# make readme-test and make matrix).
 SHELL := /bin/bash
 .ONESHELL:
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,7 +20,7 @@ export ANSIBLE_TEST_CONTENT_ROOT := $(COLL_PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: setup system-deps collection-link test unit simulator-test fuzz e2e sanity lint integration molecule demo clean \
-	docs-lint dist matrix
+	docs-lint dist matrix readme-test
 
 ## setup: an idempotent .venv with pinned requirements, ovhsim, the collection linked, system tools
 setup: $(VENV)/.installed collection-link system-deps
@@ -53,7 +54,7 @@ system-deps:
 
 PYTEST := $(PY) -m pytest -q
 
-## test: everything CI runs
+## test: everything CI runs but the README's install path (make readme-test) and the version matrix (make matrix)
 test: setup unit simulator-test fuzz e2e sanity docs-lint lint integration molecule
 
 # pytest + responses: exact HTTP call sequences, no server.
@@ -73,11 +74,17 @@ fuzz: setup
 # php -S, the diagnose playbook with PHP mail() wired to the simulator, the execution environment definition,
 # the built tarball; reliability under faults, restarts and competing runs; security; hostile input; the guard
 # rulebook under ansible-rulebook; the docs site antsibull-docs builds, read in Chromium.
+README_TEST := tests/packaging/test_readme.py
 E2E_TESTS := tests/demo tests/fleet tests/report tests/forms tests/diagnose tests/ee tests/packaging tests/eda \
 	tests/reliability tests/security tests/bad_input \
 	tests/docs
 e2e: setup
-	$(PYTEST) -n 2 $(E2E_TESTS)
+	$(PYTEST) -n 2 --ignore=$(README_TEST) $(E2E_TESTS)
+
+# The README followed as a new user does, from a fresh venv and the built tarball, outside the checkout (a few
+# minutes of pip installs): .ci/run calls it after make test.
+readme-test: setup
+	$(PYTEST) $(README_TEST)
 
 # ansible-test wants pip's bootstrap script from the internet: a stand-in that uses ensurepip.
 $(PIP_STANDIN) $(PIP_STANDIN_2_16): tests/utils/get_pip_standin.py

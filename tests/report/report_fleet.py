@@ -11,6 +11,9 @@ from __future__ import annotations
 import datetime
 
 PARIS = datetime.timezone(datetime.timedelta(hours=1))
+# The time the rendered fixtures are judged as of (email_report_as_of): early afternoon in Paris, so that OVH's day,
+# which starts at midnight in Paris, holds the fixture's bounces of the last hours whatever the hour tests run at.
+AS_OF = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.timezone.utc)
 MESSAGES = {
     "unknown_user": "550 5.1.1 <{to}>: Recipient address rejected: User unknown",
     "mailbox_full": "452 4.2.2 <{to}>: Mailbox full",

@@ -8,7 +8,6 @@ sorts its fleet table as a reader would; without script the table shows every ho
 
 from __future__ import annotations
 
-import datetime
 import html.parser
 import json
 import re
@@ -19,7 +18,7 @@ import jsonschema
 import pytest
 
 from report_chromium import Chromium
-from report_fleet import SPAM, fleet, large_fleet, unreadable
+from report_fleet import AS_OF, SPAM, fleet, large_fleet, unreadable
 from report_render import FILES, render
 from support.playbooks import Ansible
 
@@ -37,7 +36,8 @@ def rendered(tmp_path_factory):
     report_dir = workdir / "report"
     extra = workdir / "vars.json"
     extra.write_text(json.dumps({
-        "email_report_hostings": fleet(datetime.datetime.now(datetime.timezone.utc)),
+        "email_report_hostings": fleet(AS_OF),
+        "email_report_as_of": AS_OF.isoformat(),
         "email_report_dir": str(report_dir),
         "email_report_require_recipient": True,
     }))
@@ -52,7 +52,8 @@ def rendered_unreadable(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("render-unreadable")
     extra = workdir / "vars.json"
     extra.write_text(json.dumps({
-        "email_report_hostings": fleet(datetime.datetime.now(datetime.timezone.utc)),
+        "email_report_hostings": fleet(AS_OF),
+        "email_report_as_of": AS_OF.isoformat(),
         "email_report_unreadable": unreadable(),
         "email_report_dir": str(workdir / "report"),
     }))
@@ -253,7 +254,7 @@ def test_unreadable_hostings_render_visible_without_sideways_scrolling(rendered_
 def test_default_directory_is_the_current_one_not_the_collection(tmp_path):
     """Without email_report_dir the files go to ./report of the directory ansible-playbook runs in."""
     extra = tmp_path / "vars.json"
-    extra.write_text(json.dumps({"email_report_hostings": fleet(datetime.datetime.now(datetime.timezone.utc))}))
+    extra.write_text(json.dumps({"email_report_hostings": fleet(AS_OF), "email_report_as_of": AS_OF.isoformat()}))
     run = Ansible(tmp_path).playbook(HERE / "render.yml", "-e", f"@{extra}")
     assert run.rc == 0, run
     assert (tmp_path / "report" / "index.html").is_file()
@@ -278,8 +279,7 @@ BUDGET = 1_500_000  # bytes of index.html at 1,000 hostings
 def large_report(tmp_path_factory):
     """A 1,000-hosting fleet (report_fleet.large_fleet: 30 days of volumes each, 100 bounces for each hosting with
     problems) judged with a recipient required, its index.html rendered as the role does."""
-    now = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.timezone.utc)
-    document = email_report_of(large_fleet(now), now)
+    document = email_report_of(large_fleet(AS_OF), AS_OF)
     page = tmp_path_factory.mktemp("large") / "index.html"
     page.write_text(render("index.html", document))
     return {"document": document, "page": page}

@@ -4,12 +4,11 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 from pathlib import Path
 
-from report_fleet import fleet
+from report_fleet import AS_OF, fleet
 
 from support.playbooks import Ansible
 
@@ -19,14 +18,15 @@ RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def test_failure_messages_reach_the_terminal_without_control_characters(tmp_path):
-    hostings = fleet(datetime.datetime.now(datetime.timezone.utc))
+    hostings = fleet(AS_OF)
     hostings[2]["service_name"] = "blocked" + HOSTILE  # ko: a violation that names it
     extra = tmp_path / "vars.json"
     extra.write_text(json.dumps({
         "email_report_hostings": hostings,
         "email_report_unreadable": [{"service_name": "down" + HOSTILE, "call": "GET /x" + HOSTILE, "status": 500,
                                      "query_id": "EU" + HOSTILE, "message": HOSTILE}],
-        "email_report_dir": str(tmp_path / "report"), "email_report_fail_on_violation": True}))
+        "email_report_dir": str(tmp_path / "report"), "email_report_fail_on_violation": True,
+        "email_report_as_of": AS_OF.isoformat()}))
     run = Ansible(tmp_path).playbook(HERE / "render.yml", "-e", f"@{extra}")
     assert run.rc != 0, run
     assert "The fleet violates the e-mail policy" in run.output

@@ -137,6 +137,7 @@ from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window 
     recent_bounces,
     reference_time,
 )
+from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.plain_data import plain_copy
 
 SCHEMA_VERSION = 1
 FACT_FIELDS = ("service_name", "state", "sending", "report_recipient", "sent_total", "sent_today",
@@ -277,6 +278,7 @@ def _digest(document):
 
 def email_report(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1, min_sent=20,
                  require_recipient=False, latest_bounces=5, days=30, previous=None, now=None, unreadable=None):
+    hostings = plain_copy(hostings)
     if not isinstance(hostings, list) or not all(isinstance(hosting, dict) for hosting in hostings):
         raise AnsibleFilterError("email_report expects a list of hosting facts, as email_info returns in 'hostings'")
     if int(days) < 1:

@@ -8,7 +8,12 @@ the audit should take at most BOUND_SECONDS for 10,000 files ("in seconds"), tha
 10,000 / BOUND_SECONDS files per second. A ratio >= 1 meets it. As a peer, it also measures a bare read of
 the same files (open + read + decode, nothing else): the audit's ratio to it is its parsing overhead.
 
-    python bench/audit.py [--files 10000] [--bound-seconds 5]
+Last, it weighs the audit against itself at ``--peer-ref`` (by default the commit before issue 12 taught it how
+real sites send mail): that revision's ``plugins/module_utils``, taken out with ``git archive``, and this
+checkout's audit each run in a fresh Python process, alternately, ``--repeat`` times; the best of each is kept,
+so that load on the machine weighs on both alike. Goal: at most PEER_GOAL times the peer's time.
+
+    python bench/audit.py [--files 10000] [--bound-seconds 5] [--peer-ref REF] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -17,12 +22,25 @@ import argparse
 import os
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from collection_link import collections_root
+from collection_link import REPO, collections_root
+
+PEER_REF = "41ebcaf"  # the audit as it was before issue 12
+PEER_GOAL = 1.5
+# One audit, timed inside its own process (imports and start-up left out): argv is the collections folder to
+# import the audit from, the site and the PHP binary ('' for none).
+TIMED_AUDIT = """import sys, time
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.audit import run_audit
+start = time.perf_counter()
+run_audit(sys.argv[2], php=sys.argv[3] or None)
+print(time.perf_counter() - start)
+"""
 
 PLAIN = """<?php
 /**
@@ -96,6 +114,38 @@ def bare_read(root):
                 handle.read().decode("utf-8", "replace")
 
 
+def peer_collections(workdir, ref):
+    """A collections folder holding the ``plugins/module_utils`` of revision ``ref`` of this repository."""
+    root = workdir / "peer"
+    target = root / "ansible_collections" / "mailops" / "ovh_hosting"
+    target.mkdir(parents=True)
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", ref, "plugins/module_utils"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return str(root)
+
+
+def audit_seconds(collections, site, php):
+    done = subprocess.run([sys.executable, "-c", TIMED_AUDIT, collections, str(site), php or ""],
+                          capture_output=True, text=True, check=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def against_peer(args, workdir, current, site, php):
+    """This audit's time against the peer revision's, both in processes of their own, taken alternately;
+    ``current`` is the collections folder of this checkout."""
+    peer = peer_collections(workdir, args.peer_ref)
+    runs = [("no PHP check", None)] + ([("with the PHP check", php)] if php else [])
+    for label, binary in runs:
+        times = {"this checkout": [], args.peer_ref: []}
+        for attempt in range(args.repeat):
+            times["this checkout"].append(audit_seconds(current, site, binary))
+            times[args.peer_ref].append(audit_seconds(peer, site, binary))
+        mine, theirs = min(times["this checkout"]), min(times[args.peer_ref])
+        print("against %s, %s, best of %d: %.2f s, peer %.2f s, %.2fx the peer's time (goal at most %.1fx)"
+              % (args.peer_ref, label, args.repeat, mine, theirs, mine / theirs, PEER_GOAL))
+
+
 def corpus_scores(run_audit):
     """Precision and recall per rule family over the labelled corpus (tests/fixtures/docroots/ground_truth.json)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "unit" / "plugins" / "module_utils"
@@ -127,11 +177,15 @@ def main():
     parser.add_argument("--files", type=int, default=10000)
     parser.add_argument("--bound-seconds", type=float, default=5.0,
                         help="the stated bound: seconds allowed for --files files (default 5)")
+    parser.add_argument("--peer-ref", default=PEER_REF,
+                        help="the revision whose audit is the peer (default %s, before issue 12)" % PEER_REF)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each audit against the peer (default 3)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="mail-scripts-audit-bench-"))
     try:
-        sys.path.insert(0, collections_root(workdir))
+        current = collections_root(workdir)
+        sys.path.insert(0, current)
         from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.audit import run_audit
 
         corpus_scores(run_audit)
@@ -155,6 +209,7 @@ def main():
                   % (len(result["mail_scripts"]), os.cpu_count() or 1))
         if not php:
             print("php not found: the syntax check was not measured")
+        against_peer(args, workdir, current, site, php)
     finally:
         shutil.rmtree(str(workdir))
 

@@ -11,8 +11,8 @@ author: mailops maintainers
 description:
   - Writes the document of P(mailops.ovh_hosting.email_report#filter) as the role C(mailops.ovh_hosting.email_report)
     writes C(report.json) - keys sorted, an indent of two spaces, characters beyond ASCII as C(\u) escapes.
-  - The same text as C(to_nice_json(indent=2)) gives, made in one pass over the document; at a thousand hostings
-    that is seconds less.
+  - The same text as C(ansible.builtin.to_nice_json) with an indent of 2 gives, made in one pass over the
+    document; at a thousand hostings that is seconds less.
 options:
   _input:
     description: The report, as P(mailops.ovh_hosting.email_report#filter) returns it.

@@ -65,9 +65,23 @@ options:
   with_details:
     description:
       - Also read the hosting itself (C(GET /hosting/web/{serviceName}), one more call per hosting) into
-        C(ovh_hosting) (C(offer), C(cluster), C(datacenter), C(state), ...) and the groups C(offer_<offer>).
+        C(ovh_hosting) (C(offer), C(cluster), C(datacenter), C(state), ...; the facts of
+        M(mailops.ovh_hosting.hosting_info) with O(mailops.ovh_hosting.hosting_info#module:details=true)) and the
+        groups C(offer_<offer>).
+      - C(ovh_hosting.site) says how to reach the hosting's files (C(access), C(host), C(port), C(user), C(home))
+        and the site's C(url); the hosting joins the group O(site_ssh_group) or O(site_ftp_group) by it. SSH comes
+        with OVH's Professional and Performance plans only, so the offer decides, not the API's SSH address.
+      - No password is read or kept; see the notes.
     type: bool
     default: false
+  site_ssh_group:
+    description: The group of the hostings whose files are reached over SSH (with O(with_details)).
+    type: str
+    default: site_ssh
+  site_ftp_group:
+    description: The group of the hostings whose files are reached over FTP with TLS (with O(with_details)).
+    type: str
+    default: site_ftp
   concurrency:
     description:
       - How many hostings are read at the same time (worker threads, one API client each).
@@ -94,6 +108,13 @@ notes:
   - C(ovh_email_read_at) is when C(ovh_email) was read (seconds since the epoch; a cache hit keeps the time of the
     read it holds). The role C(mailops.ovh_hosting.email_policy) decides from facts read in this run without
     reading them again, and reads older ones again.
+  - With O(with_details), a play reaches a hosting's files over SSH by setting the connection from
+    C(ovh_hosting.site) in its own vars, which take precedence over the inventory's C(ansible_connection=local),
+    for example C(ansible_connection=ssh), C(ansible_host={{ ovh_hosting.site.host }}),
+    C(ansible_port={{ ovh_hosting.site.port }}), C(ansible_user={{ ovh_hosting.site.user }}).
+  - The FTP and SSH password never goes in the inventory or its cache. Keep it in Ansible Vault (an encrypted
+    C(group_vars/site_ftp/vault.yml)), or read it where it is used, for example
+    C(ansible_password={{ lookup('ansible.builtin.env', 'OVH_SITE_PASSWORD') }}) or a secrets manager's lookup.
 seealso:
   - module: mailops.ovh_hosting.email_info
   - module: mailops.ovh_hosting.email
@@ -283,9 +304,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     self.inventory.add_child(group, host)
             if self.get_option("with_details"):
                 self.inventory.set_variable(host, "ovh_hosting", data["hosting"])
-                offer = (data["hosting"] or {}).get("offer")
-                if offer:
-                    group = self._sanitize_group_name("offer_%s" % offer)
+                for group in self._detail_groups(data["hosting"] or {}):
                     self.inventory.add_group(group)
                     self.inventory.add_child(group, host)
             for error in data["errors"]:
@@ -296,6 +315,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             hostvars = self.inventory.get_host(host).get_vars()
             self._add_host_to_composed_groups(self.get_option("groups"), hostvars, host, strict=strict)
             self._add_host_to_keyed_groups(self.get_option("keyed_groups"), hostvars, host, strict=strict)
+
+    def _detail_groups(self, hosting):
+        """The groups of a hosting's details: its offer, and how its files are reached."""
+        groups = []
+        if hosting.get("offer"):
+            groups.append(self._sanitize_group_name("offer_%s" % hosting["offer"]))
+        access = (hosting.get("site") or {}).get("access")
+        if access:
+            groups.append(self._sanitize_group_name(self.get_option("site_%s_group" % access)))
+        return groups
 
     def _email_groups(self, email):
         if email is None:

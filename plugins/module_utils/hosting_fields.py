@@ -6,6 +6,8 @@ and the ``hostings`` inventory puts in ``ovh_hosting``."""
 
 from __future__ import annotations
 
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.site_access import site_access
+
 
 def hosting_facts(service_name: str, service: dict) -> dict:
     """The facts of a ``hosting.web.Service`` object."""
@@ -16,4 +18,8 @@ def hosting_facts(service_name: str, service: dict) -> dict:
         "cluster": service.get("cluster"),
         "datacenter": service.get("datacenter"),
         "state": service.get("state"),
+        "primary_login": service.get("primaryLogin"),
+        "home": service.get("home"),
+        "default_attached_domain": service.get("defaultAttachedDomain"),
+        "site": site_access(service),
     }

@@ -21,7 +21,8 @@ options:
     type: str
   details:
     description:
-      - Add the offer, cluster, datacenter, state and display name of each hosting (one call per hosting).
+      - Add the offer, cluster, datacenter, state and display name of each hosting (one call per hosting), and how
+        a play reaches its files (RV(hostings[].site)).
     type: bool
     default: false
   concurrency:
@@ -89,6 +90,60 @@ hostings:
       returned: when O(details=true)
       type: str
       sample: active
+    primary_login:
+      description: The hosting's main FTP and SSH login.
+      returned: when O(details=true)
+      type: str
+      sample: shopxyz
+    home:
+      description: The hosting's home directory on its filer.
+      returned: when O(details=true)
+      type: str
+      sample: /homez.42/shopxyz
+    default_attached_domain:
+      description: The domain attached to the hosting by default.
+      returned: when O(details=true)
+      type: str
+      sample: shop.example.com
+    site:
+      description:
+        - How a play reaches the hosting's files, and the site's address. No password is part of it.
+        - OVH gives SSH with the Professional and Performance plans only (codes such as V(PRO) and
+          V(PERFORMANCE_1)); the other plans are reached over FTP with TLS. The offer decides, not the presence of
+          an SSH address in the API's answer.
+      returned: when O(details=true)
+      type: dict
+      contains:
+        access:
+          description: V(ssh) or V(ftp), or null when the API gives no address to reach the files.
+          type: str
+          sample: ftp
+        host:
+          description: The host to connect to that way.
+          type: str
+          sample: ftp.cluster021.hosting.ovh.net
+        port:
+          description: Its port.
+          type: int
+          sample: 21
+        user:
+          description: The login, the hosting's primary login.
+          type: str
+          sample: shopxyz
+        home:
+          description: The home directory the login lands in.
+          type: str
+          sample: /homez.42/shopxyz
+        url:
+          description: The site's address, on its default attached domain, else on the hosting's own address.
+          type: str
+          sample: http://shop.example.com/
+        ssh:
+          description: The SSH host and port (C(host), C(port)), null for a plan without SSH.
+          type: dict
+        ftp:
+          description: The FTP host and port (C(host), C(port)); OVH's FTP takes explicit TLS (FTPS).
+          type: dict
 """
 
 from fnmatch import fnmatchcase

@@ -111,3 +111,33 @@ def test_constructed_groups_keyed_groups_and_compose(fleet):
         assert hostvars[name]["ovh_quota_left"] == email["max_per_day"] - email["sent_today"]
     assert children(listing, "bouncing") == sorted(n for n in names if hostvars[n]["ovh_email"]["bounced_total"] > 100)
     assert children(listing, "state_ok") == children(listing, "email_ok")
+
+
+def test_with_details_each_hosting_says_how_its_files_are_reached_by_its_plan(fleet):
+    """SSH for the Professional and Performance plans, FTP (with TLS) for the others, though the simulator lists an
+    SSH address for every offer; group names as configured; no password in the listing or the cache."""
+    names = fleet.seed(30)
+    offers = {record["service_name"]: record["offer"] for record in fleet.sim.admin("GET", "/_sim/hostings")}
+    assert {"PRO", "PERFORMANCE_1"} & set(offers.values()) and {"START", "PERSO"} & set(offers.values()), offers
+    cache_dir = fleet.workdir / "cache"
+    source = fleet.config(with_details=True, site_ftp_group="ftps_sites", cache=True,
+                          cache_plugin="ansible.builtin.jsonfile", cache_connection=str(cache_dir))
+
+    listing = fleet.inventory(source)
+
+    with_ssh = sorted(name for name in names if offers[name] in ("PRO", "PERFORMANCE_1"))
+    assert children(listing, "site_ssh") == with_ssh
+    assert children(listing, "ftps_sites") == sorted(set(names) - set(with_ssh))
+    assert "site_ftp" not in listing
+    client = fleet.sim.client()
+    for name in names:
+        service = client.get("/hosting/web/%s" % name)
+        site = listing["_meta"]["hostvars"][name]["ovh_hosting"]["site"]
+        way = "ssh" if name in with_ssh else "ftp"
+        address = service["serviceManagementAccess"][way]
+        assert site["access"] == way and (site["host"], site["port"]) == (address["url"], address["port"])
+        assert site["user"] == service["primaryLogin"] and site["home"] == service["home"]
+        assert site["url"] == "http://%s/" % service["defaultAttachedDomain"]
+        assert (site["ssh"] is None) is (way == "ftp")
+    stored = "".join(path.read_text() for path in cache_dir.iterdir())
+    assert "password" not in stored.lower() and "password" not in str(listing).lower()

@@ -48,7 +48,10 @@ def api():
         for name, email in EMAILS.items():
             mock.get(API + "/hosting/web/%s/email" % name, json=email)
             mock.get(API + "/hosting/web/%s" % name,
-                     json={"serviceName": name, "offer": OFFERS[name], "cluster": name.split(".")[1]})
+                     json={"serviceName": name, "offer": OFFERS[name], "cluster": name.split(".")[1],
+                           "serviceManagementAccess": {
+                               "ftp": {"url": "ftp.%s.hosting.ovh.net" % name.split(".")[1], "port": 21},
+                               "ssh": {"url": "ssh.%s.hosting.ovh.net" % name.split(".")[1], "port": 22}}})
         yield mock
 
 
@@ -176,6 +179,11 @@ def test_with_details_reads_the_hosting_and_groups_by_offer(api, tmp_path):
     assert members(inventory, "offer_pro") == ["shop-1.cluster021.hosting.ovh.net",
                                                "shop-2.cluster021.hosting.ovh.net"]
     assert host_vars(inventory, "blog.cluster030.hosting.ovh.net")["ovh_hosting"]["offer"] == "perso"
+    # How the files are reached follows the plan: SSH for pro, FTP for perso, though both list an SSH address.
+    assert members(inventory, "site_ssh") == members(inventory, "offer_pro")
+    assert members(inventory, "site_ftp") == sorted(name for name in EMAILS if OFFERS[name] != "pro")
+    assert host_vars(inventory, "blog.cluster030.hosting.ovh.net")["ovh_hosting"]["site"]["host"] == \
+        "ftp.cluster030.hosting.ovh.net"
 
 
 def test_email_and_details_cost_two_reads_per_hosting_and_fail_apart(api, tmp_path, capsys):

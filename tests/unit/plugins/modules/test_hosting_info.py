@@ -30,20 +30,30 @@ def test_names_sorted_one_call(api, run_module):
 
 def test_pattern_and_details(api, run_module):
     for name in NAMES[::2]:
+        login = name.split(".", maxsplit=1)[0]
         api.get(API + "/hosting/web/" + name, json={
-            "serviceName": name, "displayName": name.split(".", maxsplit=1)[0].title(), "offer": "perso2014",
-            "cluster": "cluster021", "datacenter": "gra3", "state": "active", "home": "/homez.1/x"})
+            "serviceName": name, "displayName": login.title(), "offer": "perso2014",
+            "cluster": "cluster021", "datacenter": "gra3", "state": "active", "home": "/homez.1/" + login,
+            "primaryLogin": login, "defaultAttachedDomain": login + ".example.com",
+            "serviceManagementAccess": {"ftp": {"url": "ftp.cluster021.hosting.ovh.net", "port": 21},
+                                        "ssh": {"url": "ssh.cluster021.hosting.ovh.net", "port": 22},
+                                        "http": {"url": login + ".cluster021.hosting.ovh.net", "port": 80}}})
     result, failed = run_module(hosting_info.main, dict(CREDENTIALS, pattern="*.cluster021.*", details=True),
                                 check_mode=True)
     assert not failed
     assert call_list(api)[:2] == [("GET", "/auth/time"), ("GET", "/hosting/web")]
     assert sorted(call_list(api)[2:]) == [("GET", "/hosting/web/" + NAMES[2]), ("GET", "/hosting/web/" + NAMES[0])]
-    assert result["hostings"] == [
-        {"service_name": NAMES[2], "display_name": "Api", "offer": "perso2014", "cluster": "cluster021",
-         "datacenter": "gra3", "state": "active"},
-        {"service_name": NAMES[0], "display_name": "Shop", "offer": "perso2014", "cluster": "cluster021",
-         "datacenter": "gra3", "state": "active"},
-    ]
+
+    def facts(name, login):
+        ftp = {"host": "ftp.cluster021.hosting.ovh.net", "port": 21}
+        return {"service_name": name, "display_name": login.title(), "offer": "perso2014", "cluster": "cluster021",
+                "datacenter": "gra3", "state": "active", "primary_login": login, "home": "/homez.1/" + login,
+                "default_attached_domain": login + ".example.com",
+                # A Personal plan has no SSH: the ssh address the API lists is not offered as a way in.
+                "site": {"access": "ftp", **ftp, "user": login, "home": "/homez.1/" + login,
+                         "url": "http://%s.example.com/" % login, "ssh": None, "ftp": ftp}}
+
+    assert result["hostings"] == [facts(NAMES[2], "api"), facts(NAMES[0], "shop")]
 
 
 def test_pattern_matching_nothing(api, run_module):

@@ -45,6 +45,6 @@ def test_plain_copy_makes_plain_dicts_and_lists_of_any_mapping_and_sequence():
     source = OrderedDict(a=(1, OrderedDict(b=[2, "x"])), c=None, d=datetime.date(2026, 1, 1))
     copy = plain_copy(source)
     assert copy == {"a": [1, {"b": [2, "x"]}], "c": None, "d": datetime.date(2026, 1, 1)}
-    assert type(copy) is dict and type(copy["a"]) is list and type(copy["a"][1]) is dict
+    assert [type(part).__name__ for part in (copy, copy["a"], copy["a"][1])] == ["dict", "list", "dict"]
     copy["a"][1]["b"].append(3)
     assert source["a"][1]["b"] == [2, "x"]  # a copy, not a view

@@ -1,0 +1,160 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.ovh_hosting contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""FTP with explicit TLS (FTPS, ``AUTH TLS``), as OVH's web hostings offer it: the transport only.
+
+Starter and Personal hostings have no SSH; their files are reached over FTP, which OVH serves with explicit TLS.
+This file connects, lists a tree with ``MLSD`` (size and modification time of each file, for a second run to fetch
+only what changed) and downloads. It knows nothing of which files matter: see ``site_copy.py``.
+
+The password goes to the server and nowhere else: no message of this file quotes it, and ``ftplib``'s debug
+output, which would echo ``PASS``, is never turned on.
+"""
+
+from __future__ import annotations
+
+import ftplib
+import posixpath
+import socket
+import ssl
+
+
+class FtpsError(Exception):
+    """A connection, login or transfer that failed; the message names the server and the step, never a password."""
+
+
+class FtpsSite:
+    """One FTPS session to a hosting's FTP server. ``plain=True`` speaks FTP without TLS, which sends the password
+    in clear; the caller must have been told to allow it."""
+
+    def __init__(self, host, port=21, user=None, password=None, timeout=30, ca_path=None, validate_certs=True,
+                 plain=False):
+        self.host, self.port, self.user = host, int(port), user
+        self._password = password
+        self.timeout = timeout
+        self.plain = plain
+        self._context = None if plain else _tls_context(ca_path, validate_certs)
+        self._ftp = None
+
+    @property
+    def where(self):
+        return "%s@%s:%d" % (self.user, self.host, self.port)
+
+    def __enter__(self):
+        self.connect()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def connect(self):
+        ftp = ftplib.FTP(timeout=self.timeout) if self.plain else _FtpTls(context=self._context, timeout=self.timeout)
+        try:
+            ftp.connect(self.host, self.port)
+        except (OSError, EOFError, ftplib.Error) as error:
+            raise FtpsError("could not connect to the FTP server %s:%d: %s" % (self.host, self.port, error))
+        if not self.plain:
+            try:
+                ftp.auth()  # explicit TLS before the login, so the password only ever crosses encrypted
+            except ftplib.error_perm as error:
+                ftp.close()
+                raise FtpsError("the FTP server %s:%d does not offer TLS (AUTH TLS: %s): the password and the files "
+                                "would cross the network in clear; set allow_plain_ftp only if that risk is accepted"
+                                % (self.host, self.port, _reply(error)))
+            except (ssl.SSLError, ssl.CertificateError) as error:
+                ftp.close()
+                raise FtpsError("TLS with the FTP server %s:%d failed: %s" % (self.host, self.port, error))
+            except (OSError, EOFError, ftplib.Error) as error:
+                ftp.close()
+                raise FtpsError("the FTP session with %s:%d failed: %s" % (self.host, self.port, _reply(error)))
+        try:
+            ftp.login(self.user or "anonymous", self._password or "")
+            if not self.plain:
+                ftp.prot_p()  # the files too, not only the commands
+        except ssl.SSLError as error:
+            ftp.close()
+            raise FtpsError("TLS with the FTP server %s:%d failed: %s" % (self.host, self.port, error))
+        except ftplib.error_perm as error:
+            ftp.close()
+            raise FtpsError("the FTP server %s refused the login of %s: %s" % (
+                "%s:%d" % (self.host, self.port), self.user, _reply(error)))
+        except (OSError, EOFError, ftplib.Error) as error:
+            ftp.close()
+            raise FtpsError("the FTP session with %s:%d failed: %s" % (self.host, self.port, _reply(error)))
+        self._ftp = ftp
+
+    def close(self):
+        if self._ftp is not None:
+            try:
+                self._ftp.quit()
+            except (OSError, EOFError, ftplib.Error):
+                self._ftp.close()
+            self._ftp = None
+
+    def walk(self, root, enter=None):
+        """``(path relative to root, facts)`` of every file under ``root``, depth first; ``facts`` are MLSD's
+        (``size``, ``modify``, ``type``). A directory for which ``enter(relative_path)`` is false is not entered."""
+        return self._walk(root, "", enter or (lambda relative: True))
+
+    def _walk(self, root, relative, enter):
+        directory = posixpath.join(root, relative) if relative else root
+        try:
+            entries = sorted(self._ftp.mlsd(directory, facts=["type", "size", "modify"]))
+        except ftplib.error_perm as error:
+            if str(error).startswith("500") or str(error).startswith("502"):
+                raise FtpsError("the FTP server %s:%d does not list with MLSD, which a second run needs to fetch only "
+                                "what changed: %s" % (self.host, self.port, _reply(error)))
+            raise FtpsError("could not list %s on %s:%d: %s" % (directory, self.host, self.port, _reply(error)))
+        except (OSError, EOFError, ftplib.Error) as error:
+            raise FtpsError("listing %s on %s:%d failed: %s" % (directory, self.host, self.port, _reply(error)))
+        for name, facts in entries:
+            kind = facts.get("type", "")
+            if name in (".", "..") or kind in ("cdir", "pdir"):
+                continue
+            path = posixpath.join(relative, name) if relative else name
+            if kind == "dir":
+                if enter(path):
+                    for item in self._walk(root, path, enter):
+                        yield item
+            elif kind == "file":
+                yield path, facts
+
+    def retrieve(self, remote_path, handle):
+        """Write the bytes of ``remote_path`` to the open binary ``handle``; the number of bytes."""
+        count = [0]
+
+        def write(block):
+            count[0] += len(block)
+            handle.write(block)
+
+        try:
+            self._ftp.retrbinary("RETR %s" % remote_path, write)
+        except (OSError, EOFError, ftplib.Error) as error:
+            raise FtpsError("downloading %s from %s:%d failed: %s" % (remote_path, self.host, self.port, _reply(error)))
+        return count[0]
+
+
+class _FtpTls(ftplib.FTP_TLS):
+    """``ftplib.FTP_TLS`` whose data connections resume the TLS session of the control connection, which servers
+    such as vsftpd (``require_ssl_reuse``, on by default) demand; ftplib alone opens a new session each time."""
+
+    def ntransfercmd(self, cmd, rest=None):
+        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
+        if self._prot_p:
+            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
+        return conn, size
+
+
+def _tls_context(ca_path, validate_certs):
+    context = ssl.create_default_context(cafile=ca_path) if ca_path else ssl.create_default_context()
+    if not validate_certs:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _reply(error):
+    """A server reply or socket error as one short line."""
+    if isinstance(error, socket.timeout):
+        return "timed out"
+    return " ".join(str(error).split())[:300] or error.__class__.__name__

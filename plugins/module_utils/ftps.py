@@ -114,8 +114,7 @@ class FtpsSite:
             path = posixpath.join(relative, name) if relative else name
             if kind == "dir":
                 if enter(path):
-                    for item in self._walk(root, path, enter):
-                        yield item
+                    yield from self._walk(root, path, enter)
             elif kind == "file":
                 yield path, facts
 

@@ -105,8 +105,10 @@ class ActingFleet:
         return self.best("ansible-playbook", PLAYBOOKS / "block.yml", "-e", "hostings=,")
 
     def report(self):
+        # The same concurrency as the read it is weighed against (the role's default is 8).
         return self.timed("ansible-playbook", "-i", self.inventory, PLAYBOOKS / "report.yml",
-                          "-e", "email_report_dir=%s" % (self.workdir / "report"))
+                          "-e", "email_report_dir=%s" % (self.workdir / "report"),
+                          "-e", "email_report_concurrency=%d" % self.args.concurrency)
 
     def report_read(self):
         """The read report.yml makes, alone in one task of its own playbook."""

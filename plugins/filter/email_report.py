@@ -19,37 +19,14 @@ description:
     message and query id; they are not judged, and the role fails on them after writing the files.
   - The document holds no clock time of its own except C(generated_at). Given the O(previous) report with the same
     content, it keeps that report's C(generated_at), so writing an unchanged report is no change.
+extends_documentation_fragment:
+  - mailops.ovh_hosting.report_policy
 options:
   _input:
     description: The facts of the hostings, as the C(hostings) that M(mailops.ovh_hosting.email_info) returns.
     type: list
     elements: dict
     required: true
-  allowed_states:
-    description: E-mail states that are no violation.
-    type: list
-    elements: str
-    default: [ok, force]
-  max_bounce_ratio:
-    description: Highest bounce ratio that is no violation; V(null) to not judge ratios.
-    type: float
-    default: 0.1
-  min_sent:
-    description: Fewest mails sent today for a hosting's bounce ratio to be judged.
-    type: int
-    default: 20
-  require_recipient:
-    description: Whether a hosting without a report recipient is a violation.
-    type: bool
-    default: false
-  latest_bounces:
-    description: How many of the newest bounces each hosting lists.
-    type: int
-    default: 5
-  days:
-    description: Days of sent-volume history per hosting, ending on the newest day of the fleet's history.
-    type: int
-    default: 30
   unreadable:
     description:
       - The hostings that could not be read, as the C(unreadable) that M(mailops.ovh_hosting.email_info) returns
@@ -60,9 +37,6 @@ options:
   previous:
     description: The previous report (C(report.json) parsed), to keep its C(generated_at) when nothing changed.
     type: dict
-  now:
-    description: The time of the report, an ISO 8601 date; the current time when omitted.
-    type: str
 """
 
 EXAMPLES = r"""

@@ -21,6 +21,8 @@ description:
   - Reads the previous C(report.json) of O(dir), if any, to keep its generation time when nothing changed, so
     writing an unchanged report is no change.
   - Each file is written under a temporary name, then renamed.
+extends_documentation_fragment:
+  - mailops.ovh_hosting.report_policy
 options:
   hostings:
     description: The facts of the hostings, as the C(hostings) of M(mailops.ovh_hosting.email_info).
@@ -41,34 +43,6 @@ options:
     description: The title of the HTML page and of the Markdown.
     type: str
     default: E-mail scripts report
-  allowed_states:
-    description: E-mail states that are no violation.
-    type: list
-    elements: str
-    default: [ok, force]
-  max_bounce_ratio:
-    description: Highest bounce ratio that is no violation, a number; V(null) to not judge ratios.
-    type: raw
-    default: 0.1
-  min_sent:
-    description: Fewest mails sent today for a hosting's bounce ratio to be judged.
-    type: int
-    default: 20
-  require_recipient:
-    description: Whether a hosting without a report recipient is a violation.
-    type: bool
-    default: false
-  latest_bounces:
-    description: How many of the newest bounces each hosting lists.
-    type: int
-    default: 5
-  days:
-    description: Days of sent-volume history per hosting.
-    type: int
-    default: 30
-  now:
-    description: The time of the report, an ISO 8601 date; the current time when omitted.
-    type: str
 attributes:
   check_mode:
     support: full

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import ipaddress
+import logging
 import threading
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from pyftpdlib.handlers import FTPHandler, TLS_FTPHandler
 from pyftpdlib.servers import FTPServer
 
 USER, PASSWORD = "shoplogin", "s3cret-ftp-password"
+# Not a line per connection in the tests' output (a handler of its own keeps pyftpdlib from adding its console one).
+logging.getLogger("pyftpdlib").addHandler(logging.NullHandler())
+logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
 
 
 def _certificate(subject, issuer_name, public_key, signing_key, ca):

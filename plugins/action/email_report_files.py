@@ -29,7 +29,7 @@ ARGUMENT_SPEC = {
     "days": {"type": "int", "default": 30},
     "now": {"type": "str"},
 }
-DIFF_LIMIT = 64 * 1024  # bytes: larger files are said to change, not shown
+DIFF_LIMIT = 64 * 1024  # characters: larger files are said to change, not shown
 
 
 class ActionModule(ActionBase):
@@ -38,7 +38,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         folder = os.path.abspath(os.path.expanduser(args["dir"]))
         try:
             document = email_report(

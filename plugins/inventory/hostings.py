@@ -165,7 +165,7 @@ CONFIG_SUFFIXES = (".ovh_hostings.yml", ".ovh_hostings.yaml")
 # A variable of the group "all": every source of this plugin that failed, with why.
 FAILURES_VAR = "ovh_inventory_failures"
 # Bumped when the cached layout changes, so an old cache is a miss rather than a crash.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4  # 4: the details carry site (how the files are reached)
 
 
 def _infinite_int_options(definitions, config):

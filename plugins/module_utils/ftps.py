@@ -19,8 +19,15 @@ import socket
 import ssl
 
 
+MAX_DEPTH = 32  # folders deeper than this are no site's code, and a server's loop of links would never end
+
+
 class FtpsError(Exception):
     """A connection, login or transfer that failed; the message names the server and the step, never a password."""
+
+
+class FtpsTooLarge(FtpsError):
+    """A download stopped because the file was larger than the limit, whatever the listing announced."""
 
 
 class FtpsSite:
@@ -33,12 +40,11 @@ class FtpsSite:
         self._password = password
         self.timeout = timeout
         self.plain = plain
-        self._context = None if plain else _tls_context(ca_path, validate_certs)
+        try:
+            self._context = None if plain else _tls_context(ca_path, validate_certs)
+        except (OSError, ssl.SSLError) as error:
+            raise FtpsError("ca_path %s: not a PEM file of certificate authorities: %s" % (ca_path, error))
         self._ftp = None
-
-    @property
-    def where(self):
-        return "%s@%s:%d" % (self.user, self.host, self.port)
 
     def __enter__(self):
         self.connect()
@@ -69,8 +75,6 @@ class FtpsSite:
                 raise FtpsError("the FTP session with %s:%d failed: %s" % (self.host, self.port, _reply(error)))
         try:
             ftp.login(self.user or "anonymous", self._password or "")
-            if not self.plain:
-                ftp.prot_p()  # the files too, not only the commands
         except ssl.SSLError as error:
             ftp.close()
             raise FtpsError("TLS with the FTP server %s:%d failed: %s" % (self.host, self.port, error))
@@ -81,6 +85,13 @@ class FtpsSite:
         except (OSError, EOFError, ftplib.Error) as error:
             ftp.close()
             raise FtpsError("the FTP session with %s:%d failed: %s" % (self.host, self.port, _reply(error)))
+        if not self.plain:
+            try:
+                ftp.prot_p()  # the files too, not only the commands
+            except (OSError, EOFError, ftplib.Error) as error:
+                ftp.close()
+                raise FtpsError("the FTP server %s:%d refused to protect the data connections with TLS (PROT P): %s"
+                                % (self.host, self.port, _reply(error)))
         self._ftp = ftp
 
     def close(self):
@@ -94,18 +105,19 @@ class FtpsSite:
     def walk(self, root, enter=None):
         """``(path relative to root, facts)`` of every file under ``root``, depth first; ``facts`` are MLSD's
         (``size``, ``modify``, ``type``). A directory for which ``enter(relative_path)`` is false is not entered."""
-        return self._walk(root, "", enter or (lambda relative: True))
+        return self._walk(root, "", enter or (lambda relative: True), set(), 0)
 
-    def _walk(self, root, relative, enter):
+    def _walk(self, root, relative, enter, seen, depth):
         directory = posixpath.join(root, relative) if relative else root
         try:
-            entries = sorted(self._ftp.mlsd(directory, facts=["type", "size", "modify"]))
+            entries = sorted(self._ftp.mlsd(directory, facts=["type", "size", "modify", "unique"]),
+                             key=lambda entry: entry[0])
         except ftplib.error_perm as error:
             if str(error).startswith("500") or str(error).startswith("502"):
                 raise FtpsError("the FTP server %s:%d does not list with MLSD, which a second run needs to fetch only "
                                 "what changed: %s" % (self.host, self.port, _reply(error)))
             raise FtpsError("could not list %s on %s:%d: %s" % (directory, self.host, self.port, _reply(error)))
-        except (OSError, EOFError, ftplib.Error) as error:
+        except (OSError, EOFError, ftplib.Error, ValueError) as error:  # ValueError: a name ftplib cannot send or decode
             raise FtpsError("listing %s on %s:%d failed: %s" % (directory, self.host, self.port, _reply(error)))
         for name, facts in entries:
             kind = facts.get("type", "")
@@ -113,24 +125,40 @@ class FtpsSite:
                 continue
             path = posixpath.join(relative, name) if relative else name
             if kind == "dir":
-                if enter(path):
-                    yield from self._walk(root, path, enter)
+                unique = facts.get("unique")
+                if depth < MAX_DEPTH and (unique is None or unique not in seen) and enter(path):
+                    if unique is not None:
+                        seen.add(unique)
+                    yield from self._walk(root, path, enter, seen, depth + 1)
             elif kind == "file":
                 yield path, facts
 
-    def retrieve(self, remote_path, handle):
-        """Write the bytes of ``remote_path`` to the open binary ``handle``; the number of bytes."""
+    def retrieve(self, remote_path, handle, limit=None):
+        """Write the bytes of ``remote_path`` to the open binary ``handle``; the number of bytes. Past ``limit``
+        bytes the download stops (FtpsTooLarge): a listing's size is the server's word, not a bound."""
         count = [0]
 
         def write(block):
             count[0] += len(block)
+            if limit is not None and count[0] > limit:
+                raise _Stop()
             handle.write(block)
 
         try:
             self._ftp.retrbinary("RETR %s" % remote_path, write)
-        except (OSError, EOFError, ftplib.Error) as error:
+        except _Stop:
+            try:
+                self._ftp.voidresp()  # the server's reply to the cut transfer, so the next command gets its own
+            except (OSError, EOFError, ftplib.Error):
+                pass
+            raise FtpsTooLarge("%s is larger than %d bytes" % (remote_path, limit))
+        except (OSError, EOFError, ftplib.Error, ValueError) as error:
             raise FtpsError("downloading %s from %s:%d failed: %s" % (remote_path, self.host, self.port, _reply(error)))
         return count[0]
+
+
+class _Stop(Exception):
+    """Raised in the download's callback to stop it."""
 
 
 class _FtpTls(ftplib.FTP_TLS):

@@ -29,13 +29,15 @@ def has_ssh(offer) -> bool:
 
 def _address(access: dict, kind: str):
     """``{host, port}`` of one entry of ``serviceManagementAccess``, or None when OVH gives none."""
-    entry = access.get(kind) or {}
-    host = entry.get("url")
+    entry = access.get(kind) if isinstance(access, dict) else None
+    host = entry.get("url") if isinstance(entry, dict) else None
     if not host:
         return None
     try:
         port = int(entry.get("port") or DEFAULT_PORTS[kind])
     except (TypeError, ValueError):  # OVH types it as a number; anything else is no port
+        port = DEFAULT_PORTS[kind]
+    if not 0 < port < 65536:
         port = DEFAULT_PORTS[kind]
     return {"host": str(host), "port": port}
 

@@ -21,21 +21,22 @@ import os
 import posixpath
 import tempfile
 
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.walker import ENV, Excluder, kind_of
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.ftps import FtpsTooLarge
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.walker import Excluder, kind_of
 
 MANIFEST = ".mailops-site-files.json"
-# Folders that hold what visitors uploaded and what the site caches: never the site's own code.
-DEFAULT_EXCLUDE = ("wp-content/uploads", "uploads", "**/cache", "cache")
+# Folders that hold what visitors uploaded and what the site caches, at any depth: never the site's own code.
+DEFAULT_EXCLUDE = ("uploads", "**/uploads", "wp-content/uploads", "**/wp-content/uploads", "cache", "**/cache")
 _CONFIG_NAMES = (".user.ini", ".htaccess")
 
 
 def copied(relative):
-    """Whether the copy holds this file (by its name; exclusions aside)."""
-    name = posixpath.basename(relative)
-    if name.lower() in _CONFIG_NAMES:
+    """Whether the copy holds this file (by its name; exclusions aside). No ``.env`` file, ``.env.php`` and the
+    like included: they hold secrets."""
+    name = posixpath.basename(relative).lower()
+    if name in _CONFIG_NAMES:
         return True
-    kind = kind_of(name)
-    return kind is not None and kind != ENV
+    return not name.startswith(".env") and kind_of(name) is not None
 
 
 class SiteCopy(object):
@@ -52,7 +53,8 @@ class SiteCopy(object):
         known = self.manifest()
         fetch, unchanged, skipped, seen = [], [], [], set()
         for relative, facts in listing:
-            if not copied(relative) or self.excluder.excludes_file(relative) or not _safe(relative):
+            if relative in seen or not copied(relative) or self.excluder.excludes_file(relative) \
+                    or not _safe(relative):
                 continue
             size = _size(facts)
             if self.max_file_size is not None and size is not None and size > self.max_file_size:
@@ -60,11 +62,12 @@ class SiteCopy(object):
                 continue
             seen.add(relative)
             stamp = [size, facts.get("modify")]
-            if known.get(relative) == stamp and os.path.isfile(self.local(relative)):
+            # Without a size and a time from the server, a change can't be told: fetch it again.
+            if None not in stamp and known.get(relative) == stamp and os.path.isfile(self.local(relative)):
                 unchanged.append(relative)
             else:
                 fetch.append((relative, facts))
-        remove = sorted(relative for relative in known if relative not in seen)
+        remove = sorted(relative for relative in known if relative not in seen and _safe(relative))
         return {"fetch": fetch, "unchanged": unchanged, "remove": remove, "skipped": skipped}
 
     def enter(self, relative):
@@ -79,33 +82,42 @@ class SiteCopy(object):
                 data = json.load(handle)
         except (OSError, ValueError):
             return {}
-        return data.get("files", {}) if isinstance(data, dict) else {}
+        files = data.get("files") if isinstance(data, dict) else None
+        return files if isinstance(files, dict) else {}
 
     def apply(self, site, root, plan):
-        """Fetch and remove as planned; the bytes transferred. The manifest records each file once it is in place."""
+        """Remove, then fetch, as planned; the bytes transferred. A file larger than ``max_file_size`` when it
+        comes is left out and added to ``plan["skipped"]``. The manifest records each file once it is in place."""
         _private_dir(self.dest)
+        os.chmod(self.dest, 0o700)  # the site's code, credentials included: the controller's user only
+        _remove_parts(self.dest)
         files = dict(self.manifest())
         transferred = 0
         try:
+            for relative in plan["remove"]:
+                try:
+                    os.unlink(self.local(relative))
+                except (FileNotFoundError, IsADirectoryError):
+                    pass
+                files.pop(relative, None)
             for relative, facts in plan["fetch"]:
                 target = self.local(relative)
                 _private_dir(os.path.dirname(target))
                 handle, temporary = tempfile.mkstemp(prefix=".part-", dir=os.path.dirname(target))
                 try:
                     with os.fdopen(handle, "wb") as stream:
-                        transferred += site.retrieve(posixpath.join(root, relative), stream)
+                        transferred += site.retrieve(posixpath.join(root, relative), stream, limit=self.max_file_size)
                     os.chmod(temporary, 0o600)
                     os.replace(temporary, target)
+                except FtpsTooLarge:
+                    os.unlink(temporary)
+                    plan["skipped"].append({"file": relative, "reason": "larger than max_file_size when downloaded"})
+                    files.pop(relative, None)
+                    continue
                 except BaseException:
                     os.unlink(temporary)
                     raise
                 files[relative] = [_size(facts), facts.get("modify")]
-            for relative in plan["remove"]:
-                try:
-                    os.unlink(self.local(relative))
-                except FileNotFoundError:
-                    pass
-                files.pop(relative, None)
         finally:
             self._write_manifest(files)
         return transferred
@@ -118,18 +130,34 @@ class SiteCopy(object):
 
 
 def _size(facts):
-    try:
-        return int(facts.get("size"))
-    except (TypeError, ValueError):
+    """MLSD's size, or None when it is missing, no number or negative (the download's limit still holds)."""
+    text = str(facts.get("size") or "")
+    if not text.isdigit() or not text.isascii() or len(text) > 18:
         return None
+    return int(text)
 
 
 def _safe(relative):
     """A path the copy may hold: no parent reference, nothing absolute (a hostile server's names stay inside)."""
     parts = relative.split("/")
     return not relative.startswith("/") and ".." not in parts and "" not in parts and "\\" not in relative \
-        and relative != MANIFEST
+        and relative != MANIFEST and not any(ord(char) < 0x20 or ord(char) == 0x7f for char in relative)
 
 
 def _private_dir(path):
-    os.makedirs(path, mode=0o700, exist_ok=True)
+    """``path`` and every folder up to it that is missing, each created 0700 (makedirs would give the umask's)."""
+    missing = []
+    while not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for folder in reversed(missing):
+        os.mkdir(folder, 0o700)
+        os.chmod(folder, 0o700)
+
+
+def _remove_parts(dest):
+    """The temporary files a killed run left behind."""
+    for folder, dummy, names in os.walk(dest):
+        for name in names:
+            if name.startswith(".part-"):
+                os.unlink(os.path.join(folder, name))

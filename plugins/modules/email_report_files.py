@@ -49,7 +49,7 @@ attributes:
     description: Judges and renders, then says which files would change; writes nothing.
   diff_mode:
     support: full
-    description: The changes of C(report.md) and C(junit.xml), and of the larger files a line saying their sizes.
+    description: The changes of each file up to 64 K characters; of a larger one, a line saying its sizes.
   platform:
     support: full
     platforms: posix

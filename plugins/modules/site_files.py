@@ -47,7 +47,8 @@ options:
     default: www
   dest:
     description:
-      - The folder of the copy, created if missing (mode C(0700); files C(0600)). Keep one per hosting.
+      - The folder of the copy, created if missing; it and every folder in it are made C(0700), files C(0600).
+        Keep one per hosting.
       - It holds copies of the site's code, and so any credential written in it.
     type: path
     required: true
@@ -59,8 +60,8 @@ options:
     elements: str
     default: []
   max_file_size:
-    description: Files larger than this are not copied, and are listed in RV(skipped). A number of bytes or a size
-      such as V(512K) or V(2M).
+    description: Files larger than this are not copied, and are listed in RV(skipped), whether the listing says so
+      or the download runs past it. A number of bytes or a size such as V(512K) or V(2M).
     type: raw
     default: 1M
   timeout:
@@ -190,11 +191,11 @@ def main():
         module.fail_json(msg="timeout: at least 1 second, got %d" % params["timeout"])
 
     copy = SiteCopy(params["dest"], exclude=params["exclude"], max_file_size=max_file_size)
-    site = FtpsSite(params["host"], params["port"], params["user"], params["password"], timeout=params["timeout"],
-                    ca_path=params["ca_path"], validate_certs=params["validate_certs"],
-                    plain=params["allow_plain_ftp"])
     root = params["path"].rstrip("/") or "/"
     try:
+        site = FtpsSite(params["host"], params["port"], params["user"], params["password"], timeout=params["timeout"],
+                        ca_path=params["ca_path"], validate_certs=params["validate_certs"],
+                        plain=params["allow_plain_ftp"])
         with site:
             plan = copy.plan(site.walk(root, enter=copy.enter))
             transferred = 0 if module.check_mode else copy.apply(site, root, plan)
@@ -203,7 +204,8 @@ def main():
     except OSError as error:
         module.fail_json(msg="site_files: could not write the copy in %s: %s" % (params["dest"], error))
 
-    fetched = sorted(relative for relative, facts in plan["fetch"])
+    left_out = {item["file"] for item in plan["skipped"]}  # too large once downloaded
+    fetched = sorted(relative for relative, facts in plan["fetch"] if relative not in left_out)
     result = dict(
         changed=bool(fetched or plan["remove"]),
         fetched=fetched,

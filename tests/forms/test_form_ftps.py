@@ -99,3 +99,16 @@ def test_a_missing_password_is_named_before_any_connection(fleet):
         commands = list(server.commands)
     assert run.rc != 0 and "form_captcha_ftp_password" in run.output
     assert commands == []
+
+
+def test_an_inventory_hosting_whose_access_is_unknown_is_named_not_audited_on_the_controller(fleet, tmp_path):
+    """A cache from before site access, or a read without with_details: the role stops rather than read the
+    controller's own disk for a hosting whose connection is local."""
+    hosts = {START: {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                     "ovh_hosting": {"offer": "START"}, "form_captcha_docroot": str(fleet["pro_docroot"])}}
+    path = tmp_path / "stale.yml"
+    path.write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
+    run = Ansible(tmp_path).playbook(HERE / "ftps_audit.yml", "-i", path, extra_vars={"audit_out": str(tmp_path)})
+    assert run.rc != 0 and START in run.failed_hosts()
+    assert "the inventory does not say how this hosting's files are reached" in run.output
+    assert not (tmp_path / f"{START}.json").exists()

@@ -12,7 +12,8 @@ import stat
 
 import pytest
 
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.site_copy import MANIFEST, _safe
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.ftps import FtpsSite, FtpsTooLarge
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.site_copy import MANIFEST, SiteCopy, _safe
 from ansible_collections.mailops.ovh_hosting.plugins.modules import site_files
 from support.ftps_server import PASSWORD, USER, make_certificates, serving_ftps
 
@@ -27,6 +28,9 @@ SITE = {
     "www/.env": "SMTP_PASSWORD=hunter2\n",
     "www/uploads/shell.php": "<?php system($_GET['c']);\n",
     "www/wp-content/uploads/2026/x.php": "<?php\n",
+    "www/blog/wp-content/uploads/y.php": "<?php\n",
+    "www/blog/index.php": "<?php\n",
+    "www/.env.php": "<?php return ['password' => 'hunter2'];\n",
     "www/cache/page.html": "<html></html>\n",
     "www/vendor/lib.php": "<?php\n",
     "www/images/logo.png": "PNG",
@@ -34,7 +38,8 @@ SITE = {
     "www/big.php": "<?php //" + "x" * 3000 + "\n",
     "outside.php": "<?php\n",
 }
-CODE = [".htaccess", ".user.ini", "contact.html", "contact.php", "index.php", "js/form.js", "lib/mail.php"]
+CODE = [".htaccess", ".user.ini", "blog/index.php", "contact.html", "contact.php", "index.php", "js/form.js",
+        "lib/mail.php"]
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +77,16 @@ def test_first_run_fetches_the_code_only_over_tls_and_a_second_run_nothing(run_m
     # TLS first, then the login, then protected data; only the folders not excluded are listed.
     assert first[:5] == ["AUTH TLS", "USER %s" % USER, "PASS ****", "PBSZ 0", "PROT P"]
     listed = sorted(command for command in first if command.startswith("MLSD"))
-    assert listed == ["MLSD www", "MLSD www/images", "MLSD www/js", "MLSD www/lib", "MLSD www/wp-content"]
+    assert listed == ["MLSD www", "MLSD www/blog", "MLSD www/blog/wp-content", "MLSD www/images", "MLSD www/js",
+                      "MLSD www/lib", "MLSD www/wp-content"]  # no uploads folder, at any depth
     assert sorted(command for command in first if command.startswith("RETR")) == \
         sorted("RETR www/%s" % name for name in CODE)
     copied = sorted(str(path.relative_to(dest)) for path in dest.rglob("*") if path.is_file())
     assert copied == sorted(CODE + [MANIFEST])
     assert (dest / "contact.php").read_text() == SITE["www/contact.php"]
-    assert stat.S_IMODE(os.stat(dest).st_mode) == 0o700 and stat.S_IMODE(os.stat(dest / "index.php").st_mode) == 0o600
+    for folder in (dest, dest / "lib", dest / "js"):
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
+    assert stat.S_IMODE(os.stat(dest / "index.php").st_mode) == 0o600
 
     assert not failed and not again["changed"] and again["fetched"] == [] and again["unchanged"] == len(CODE)
     assert again["bytes"] == 0 and not [command for command in second if command.startswith("RETR")]
@@ -172,3 +180,34 @@ def test_bad_input_fails_before_connecting(run_module, tmp_path, args_, message)
                                         (MANIFEST, False)])
 def test_names_from_the_server_stay_inside_the_copy(name, safe):
     assert _safe(name) is safe
+
+
+def test_a_hostile_listing_is_read_without_a_crash(tmp_path):
+    """Duplicate names, control characters, parent references, sizes that are no number or huge: what a broken or
+    hostile server may list."""
+    plan = SiteCopy(tmp_path / "copy", max_file_size=100).plan([
+        ("a.php", {"size": "10", "modify": "20261203"}), ("a.php", {"size": "11", "modify": "20261203"}),
+        ("b\x00.php", {"size": "1"}), ("c\r.php", {"size": "1"}), ("../d.php", {"size": "1"}),
+        ("e.php", {"size": "lots", "modify": "1"}), ("f.php", {"size": "9" * 5000, "modify": "1"}),
+        ("g.php", {"size": "-5", "modify": "1"}), ("h.php", {"size": "\u0661\u0662", "modify": "1"}),
+        ("big.php", {"size": "101", "modify": "1"}),
+    ])
+    assert [relative for relative, facts in plan["fetch"]] == ["a.php", "e.php", "f.php", "g.php", "h.php"]
+    assert plan["skipped"] == [{"file": "big.php", "reason": "larger than max_file_size (101 bytes)"}]
+
+
+def test_a_download_past_the_limit_is_cut_and_the_session_goes_on(home, certificates):
+    with serving_ftps(home, certificates) as server:
+        with FtpsSite("127.0.0.1", server.port, USER, PASSWORD, ca_path=server.ca, timeout=10) as site:
+            with open(os.devnull, "wb") as sink, pytest.raises(FtpsTooLarge, match="www/big.php is larger than 100"):
+                site.retrieve("www/big.php", sink, limit=100)
+            with open(os.devnull, "wb") as sink:
+                assert site.retrieve("www/index.php", sink, limit=100) == len(SITE["www/index.php"])
+
+
+def test_a_ca_path_that_is_no_certificate_is_named(run_module, tmp_path):
+    (tmp_path / "not-a-ca.pem").write_text("nothing here")
+    result, failed = run_module(site_files.main, {"host": "127.0.0.1", "user": USER, "password": PASSWORD,
+                                                  "dest": str(tmp_path / "copy"),
+                                                  "ca_path": str(tmp_path / "not-a-ca.pem")})
+    assert failed and result["msg"].startswith("site_files: ca_path %s: not a PEM file" % (tmp_path / "not-a-ca.pem"))

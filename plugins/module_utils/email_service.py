@@ -238,7 +238,8 @@ class Converger:
         means the first is pending, so sent; a 403 means the state moved on, so it is read once more and sent if
         the action took effect. Otherwise an error naming the state. With no retry left (``retries: 0``
         included) the state is still read once. A 409 on the first try is another client's request: its result
-        is waited for, then the hosting is decided again.
+        is waited for, then the hosting is decided again; a 403 on the first try whose re-read shows another state
+        (one reached since the read, by someone else) is decided again too.
         """
         service_name = hosting.wanted.service_name
         attempt = 1
@@ -256,6 +257,18 @@ class Converger:
                     self._await(hosting, lambda e: (self._satisfied(hosting.wanted)(e)
                                                     or e.get("state") != state_then),
                                 "the end of the request already in progress", "decide")
+                    return "pending"
+                if attempt == 1 and error.status == 403:
+                    # Between the read and the request the state may have moved on (another client's request took
+                    # effect): read once more, and decide again from the new state. A 403 from the state decided
+                    # from (a right not granted, say) stands.
+                    state_then = hosting.seen[-1] if hosting.seen else None
+                    email = client.get_email(service_name)
+                    hosting.observe(email)
+                    if email.get("state") == state_then:
+                        raise
+                    hosting.result.actions.remove(action)
+                    self._await(hosting, lambda e: True, "a decision from the new state", "decide", current=email)
                     return "pending"
                 if attempt > 1 and error.status == 403:
                     if email_state.action_took_effect(action, self._state(client, hosting)):

@@ -21,12 +21,14 @@ from support.collection import collections_root
 BIN = Path(sys.executable).parent
 COLLECTION = "mailops.ovh_hosting"
 PAGES = [("module", "email"), ("module", "email_info"), ("module", "hosting_info"),
-         ("module", "mail_scripts_audit"), ("inventory", "hostings")]
+         ("module", "mail_scripts_audit"), ("module", "site_files"), ("module", "email_report_files"),
+         ("inventory", "hostings")]
 
 # Built offline: the links into docs.ansible.com that antsibull-docs writes for ansible-core's own pages (return
-# values common to all modules, the cache plugin settings an inventory plugin inherits) cannot be resolved without
-# their intersphinx inventories. Any other Sphinx warning fails the test.
-OFFLINE = re.compile(r"undefined label: '(common_return_values|ansible_configuration_settings)'"
+# values common to all modules, the cache plugin settings an inventory plugin inherits, the page on action plugins
+# that a module with one links to) cannot be resolved without their intersphinx inventories. Any other Sphinx
+# warning fails the test.
+OFFLINE = re.compile(r"undefined label: '(common_return_values|ansible_configuration_settings|action_plugins)'"
                      r"|'envvar' reference target not found: ANSIBLE_CACHE_PLUGIN\w*")
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

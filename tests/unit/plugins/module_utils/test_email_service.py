@@ -172,6 +172,29 @@ def test_a_pending_request_for_another_action_is_waited_out_then_decided_again(r
     assert result.ok and not result.changed and result.met_pending and result.after["state"] == "ok"
 
 
+def test_a_403_because_another_request_just_took_effect_is_decided_again(rsps, fake_time):
+    """Read ok, another client's BLOCK takes effect, our BLOCK gets 403: read again, ko is what was wanted."""
+    rsps.get(email_url(), json=email("ok"))
+    rsps.post(email_url() + "/request", status=403, json={"message": "The e-mails are not sending: nothing to block"})
+    rsps.get(email_url(), json=email("ko"))
+    [result] = run([Wanted(SN, state="blocked")])
+    assert result.ok, result.message()
+    assert not result.changed and result.actions == [] and result.after["state"] == "ko"
+    assert call_list(rsps) == [AUTH_TIME, get(), post(), get()]
+    assert fake_time.sleeps == []
+
+
+def test_a_403_from_the_state_decided_from_stands(rsps, fake_time):
+    """A 403 whose re-read shows the same state is no race (a right not granted): the hosting fails, naming it."""
+    rsps.get(email_url(), json=email("ok"))
+    rsps.post(email_url() + "/request", status=403, json={"message": "This call has not been granted"},
+              headers={"X-Ovh-QueryID": "EU.q403"})
+    rsps.get(email_url(), json=email("ok"))
+    [result] = run([Wanted(SN, state="blocked")])
+    assert not result.ok and "HTTP 403" in result.message() and "This call has not been granted" in result.message()
+    assert call_list(rsps) == [AUTH_TIME, get(), post(), get()]
+
+
 def test_a_competing_change_after_a_pending_request_is_acted_on(rsps, fake_time):
     """409, then the state moves to one that still needs the action: it is sent then."""
     rsps.get(email_url(), json=email("ok"))

@@ -12,8 +12,7 @@ import tempfile
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.mailops.ovh_hosting.plugins.filter.email_report import email_report
-from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.plain_data import plain_copy
+from ansible_collections.mailops.ovh_hosting.plugins.filter.email_report import judge
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.report_files import FILES, render_all
 
 ARGUMENT_SPEC = {
@@ -41,11 +40,12 @@ class ActionModule(ActionBase):
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         folder = os.path.abspath(os.path.expanduser(args["dir"]))
         try:
-            document = email_report(
-                plain_copy(args["hostings"]), allowed_states=args["allowed_states"],
+            # Task arguments come templated and plain: judged as they are, with no copy.
+            document = judge(
+                args["hostings"], allowed_states=args["allowed_states"],
                 max_bounce_ratio=args["max_bounce_ratio"], min_sent=args["min_sent"],
                 require_recipient=args["require_recipient"], latest_bounces=args["latest_bounces"],
-                days=args["days"], now=args["now"], unreadable=plain_copy(args["unreadable"]),
+                days=args["days"], now=args["now"], unreadable=args["unreadable"],
                 previous=_previous(folder))
         except AnsibleError as error:
             return dict(result, failed=True, msg=str(error))

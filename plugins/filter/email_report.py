@@ -250,9 +250,14 @@ def _digest(document):
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def email_report(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1, min_sent=20,
-                 require_recipient=False, latest_bounces=5, days=30, previous=None, now=None, unreadable=None):
-    hostings = plain_copy(hostings)
+def email_report(hostings, *args, **policy):
+    """The filter: a plain copy of what Ansible hands it (read once), judged."""
+    return judge(plain_copy(hostings), *args, **policy)
+
+
+def judge(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1, min_sent=20,
+          require_recipient=False, latest_bounces=5, days=30, previous=None, now=None, unreadable=None):
+    """The report document of plain hosting facts (the email_report_files action hands them plain already)."""
     if not isinstance(hostings, list) or not all(isinstance(hosting, dict) for hosting in hostings):
         raise AnsibleFilterError("email_report expects a list of hosting facts, as email_info returns in 'hostings'")
     if int(days) < 1:

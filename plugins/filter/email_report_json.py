@@ -43,9 +43,15 @@ from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.plain_data imp
 
 
 def email_report_json(document):
+    """The filter: a plain copy of what Ansible hands it (read once), written."""
     if not isinstance(document, Mapping):
         raise AnsibleFilterError("email_report_json expects the report, as the email_report filter returns it")
-    return json.dumps(plain_copy(document), sort_keys=True, indent=2)
+    return report_json_text(plain_copy(document))
+
+
+def report_json_text(document):
+    """report.json's text of a plain report document (plugin_utils/report_files.py renders with it)."""
+    return json.dumps(document, sort_keys=True, indent=2)
 
 
 class FilterModule:

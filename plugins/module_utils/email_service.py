@@ -191,8 +191,7 @@ class Converger:
                 hosting.done = True
                 return
         if email is None:
-            email = client.get_email(wanted.service_name)
-            hosting.observe(email)
+            email = self._read(client, hosting)
         hosting.fresh = None
         if result.before is None:
             result.before = email
@@ -252,24 +251,20 @@ class Converger:
                     if attempt > 1:
                         return "sent"
                     hosting.result.met_pending = True
-                    hosting.result.actions.remove(action)
                     state_then = hosting.seen[-1] if hosting.seen else None
-                    self._await(hosting, lambda e: (self._satisfied(hosting.wanted)(e)
-                                                    or e.get("state") != state_then),
-                                "the end of the request already in progress", "decide")
-                    return "pending"
+                    return self._decide_again(hosting, action, lambda e: (self._satisfied(hosting.wanted)(e)
+                                                                          or e.get("state") != state_then),
+                                              "the end of the request already in progress")
                 if attempt == 1 and error.status == 403:
                     # Between the read and the request the state may have moved on (another client's request took
                     # effect): read once more, and decide again from the new state. A 403 from the state decided
                     # from (a right not granted, say) stands.
                     state_then = hosting.seen[-1] if hosting.seen else None
-                    email = client.get_email(service_name)
-                    hosting.observe(email)
+                    email = self._read(client, hosting)
                     if email.get("state") == state_then:
                         raise
-                    hosting.result.actions.remove(action)
-                    self._await(hosting, lambda e: True, "a decision from the new state", "decide", current=email)
-                    return "pending"
+                    return self._decide_again(hosting, action, lambda e: True, "a decision from the new state",
+                                              current=email)
                 if attempt > 1 and error.status == 403:
                     if email_state.action_took_effect(action, self._state(client, hosting)):
                         return "sent"
@@ -294,10 +289,19 @@ class Converger:
                                                 "sent again" % (state, action))
                 attempt += 1
 
-    def _state(self, client, hosting):
+    def _read(self, client, hosting):
         email = client.get_email(hosting.wanted.service_name)
         hosting.observe(email)
-        return email.get("state")
+        return email
+
+    def _state(self, client, hosting):
+        return self._read(client, hosting).get("state")
+
+    def _decide_again(self, hosting, action, predicate, expected, current=None):
+        """``action`` was not sent: wait for ``predicate`` (at once when ``current`` holds), then decide again."""
+        hosting.result.actions.remove(action)
+        self._await(hosting, predicate, expected, "decide", current=current)
+        return "pending"
 
     @staticmethod
     def _satisfied(wanted):
@@ -325,8 +329,7 @@ class Converger:
         hosting.next_read = min(self.clock() + min(gap, self.wait_sleep), hosting.deadline)
 
     def _poll(self, client, hosting):
-        email = client.get_email(hosting.wanted.service_name)
-        hosting.observe(email)
+        email = self._read(client, hosting)
         hosting.fresh = email
         hosting.wait_reads += 1
         _note_state(hosting.wait_seen, email)

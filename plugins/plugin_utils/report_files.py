@@ -10,11 +10,12 @@ hostings cost seconds per file.
 
 from __future__ import annotations
 
+import functools
 import os
 
 import jinja2
 
-from ansible_collections.mailops.ovh_hosting.plugins.filter.email_report_json import email_report_json
+from ansible_collections.mailops.ovh_hosting.plugins.filter.email_report_json import report_json_text
 from ansible_collections.mailops.ovh_hosting.plugins.filter.report_escape import report_escape
 from ansible_collections.mailops.ovh_hosting.plugins.filter.volume_chart import volume_chart
 
@@ -23,6 +24,7 @@ TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, 
                          "templates")
 
 
+@functools.lru_cache(maxsize=None)  # built once per process, on first use
 def _environment():
     # As ansible-core's template action: blocks trimmed, the final newline kept, None written as nothing.
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.normpath(TEMPLATES)),
@@ -30,7 +32,7 @@ def _environment():
                                      undefined=jinja2.StrictUndefined,
                                      finalize=lambda value: "" if value is None else value)
     environment.filters.update({
-        "mailops.ovh_hosting.email_report_json": email_report_json,
+        "mailops.ovh_hosting.email_report_json": report_json_text,  # the document here is plain already
         "mailops.ovh_hosting.report_escape": report_escape,
         "mailops.ovh_hosting.volume_chart": volume_chart,
     })
@@ -39,16 +41,9 @@ def _environment():
     return environment
 
 
-_ENVIRONMENT = None
-
-
 def render(name, document, title):
     """One of FILES, from a plain report document (the email_report filter's output)."""
-    global _ENVIRONMENT  # pylint: disable=global-statement  # built once per process, on first use
-    if _ENVIRONMENT is None:
-        _ENVIRONMENT = _environment()
-    template = _ENVIRONMENT.get_template(name + ".j2")
-    return template.render(email_report_document=document, email_report_title=title)
+    return _environment().get_template(name + ".j2").render(email_report_document=document, email_report_title=title)
 
 
 def render_all(document, title):

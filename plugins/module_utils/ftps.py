@@ -14,12 +14,26 @@ output, which would echo ``PASS``, is never turned on.
 from __future__ import annotations
 
 import ftplib
+import io
 import posixpath
+import secrets
 import socket
 import ssl
 
 
 MAX_DEPTH = 32  # folders deeper than this are no site's code, and a server's loop of links would never end
+
+# The connection options of the modules that speak FTPS; documented by the doc fragment ``mailops.ovh_hosting.ftps``.
+ARGUMENT_SPEC = dict(
+    host=dict(type="str", required=True),
+    port=dict(type="int", default=21),
+    user=dict(type="str", required=True),
+    password=dict(type="str", required=True, no_log=True),
+    timeout=dict(type="int", default=30),
+    validate_certs=dict(type="bool", default=True),
+    ca_path=dict(type="path"),
+    allow_plain_ftp=dict(type="bool", default=False),
+)
 
 
 class FtpsError(Exception):
@@ -28,6 +42,17 @@ class FtpsError(Exception):
 
 class FtpsTooLarge(FtpsError):
     """A download stopped because the file was larger than the limit, whatever the listing announced."""
+
+
+def site_from_params(params):
+    """The ``FtpsSite`` of a module's connection options (``ARGUMENT_SPEC``); ValueError naming a bad one."""
+    if not 0 < params["port"] < 65536:
+        raise ValueError("port: %d is no TCP port (1 to 65535)" % params["port"])
+    if params["timeout"] < 1:
+        raise ValueError("timeout: at least 1 second, got %d" % params["timeout"])
+    return FtpsSite(params["host"], params["port"], params["user"], params["password"], timeout=params["timeout"],
+                    ca_path=params["ca_path"], validate_certs=params["validate_certs"],
+                    plain=params["allow_plain_ftp"])
 
 
 class FtpsSite:
@@ -155,6 +180,85 @@ class FtpsSite:
         except (OSError, EOFError, ftplib.Error, ValueError) as error:
             raise FtpsError("downloading %s from %s:%d failed: %s" % (remote_path, self.host, self.port, _reply(error)))
         return count[0]
+
+
+    def read(self, remote_path, limit=None):
+        """The bytes of ``remote_path``, or None when the server has no such file."""
+        handle = io.BytesIO()
+        try:
+            self._ftp.retrbinary("RETR %s" % remote_path, handle.write)
+        except ftplib.error_perm as error:
+            if str(error).startswith("550"):
+                return None
+            raise FtpsError("downloading %s from %s:%d failed: %s" % (remote_path, self.host, self.port, _reply(error)))
+        except (OSError, EOFError, ftplib.Error, ValueError) as error:
+            raise FtpsError("downloading %s from %s:%d failed: %s" % (remote_path, self.host, self.port, _reply(error)))
+        if limit is not None and handle.tell() > limit:
+            raise FtpsTooLarge("%s is larger than %d bytes" % (remote_path, limit))
+        return handle.getvalue()
+
+    def entries(self, directory):
+        """``{name: facts}`` of the files and folders of ``directory`` (MLSD's facts, ``unix.mode`` among them where
+        the server gives it), or None when there is no such folder."""
+        try:
+            listing = self._ftp.mlsd(directory, facts=["type", "size", "modify", "unix.mode"])
+            return {name: facts for name, facts in listing
+                    if name not in (".", "..") and facts.get("type") not in ("cdir", "pdir")}
+        except ftplib.error_perm as error:
+            if str(error).startswith("550"):
+                return None
+            raise FtpsError("could not list %s on %s:%d: %s" % (directory, self.host, self.port, _reply(error)))
+        except (OSError, EOFError, ftplib.Error, ValueError) as error:
+            raise FtpsError("listing %s on %s:%d failed: %s" % (directory, self.host, self.port, _reply(error)))
+
+    def store(self, remote_path, data, mode=None):
+        """Put ``data`` at ``remote_path`` whole or not at all: uploaded under a temporary name in the same folder,
+        given ``mode`` (``SITE CHMOD``), then renamed over the file, so a cut connection leaves the old file or
+        the new one, and a temporary file at worst. A server that refuses to rename over an existing file has it
+        deleted first (a moment without the file, which that server leaves no way to avoid)."""
+        folder, name = posixpath.split(remote_path)
+        temporary = posixpath.join(folder, ".%s.part-%s" % (name, secrets.token_hex(4)))
+        self._command("uploading %s to" % remote_path, self._ftp.storbinary, "STOR %s" % temporary, io.BytesIO(data))
+        if mode is not None:
+            self.chmod(temporary, mode)
+        try:
+            self._ftp.rename(temporary, remote_path)
+        except ftplib.error_perm:
+            self._command("replacing %s on" % remote_path, self._ftp.delete, remote_path)
+            self._command("renaming %s to %s on" % (temporary, remote_path), self._ftp.rename, temporary, remote_path)
+        except (OSError, EOFError, ftplib.Error) as error:
+            raise FtpsError("renaming %s to %s on %s:%d failed: %s" % (temporary, remote_path, self.host, self.port,
+                                                                     _reply(error)))
+
+    def chmod(self, remote_path, mode):
+        """``SITE CHMOD``, which FTP servers of web hostings accept for the files of the login."""
+        self._command("setting the mode of %s on" % remote_path, self._ftp.voidcmd,
+                      "SITE CHMOD %o %s" % (mode, remote_path))
+
+    def make_folder(self, remote_path):
+        self._command("creating the folder %s on" % remote_path, self._ftp.mkd, remote_path)
+
+    def delete(self, remote_path):
+        self._command("deleting %s on" % remote_path, self._ftp.delete, remote_path)
+
+    def remove_tree(self, remote_path, depth=0):
+        """Delete ``remote_path``, a folder, and everything in it; nothing when it is gone already."""
+        entries = self.entries(remote_path)
+        if entries is None:
+            return
+        for name, facts in sorted(entries.items()):
+            path = posixpath.join(remote_path, name)
+            if facts.get("type") == "dir" and depth < MAX_DEPTH:
+                self.remove_tree(path, depth + 1)
+            else:
+                self.delete(path)
+        self._command("removing the folder %s on" % remote_path, self._ftp.rmd, remote_path)
+
+    def _command(self, step, call, *args):
+        try:
+            return call(*args)
+        except (OSError, EOFError, ftplib.Error, ValueError) as error:
+            raise FtpsError("%s %s:%d failed: %s" % (step, self.host, self.port, _reply(error)))
 
 
 class _Stop(Exception):

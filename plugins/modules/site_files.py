@@ -23,24 +23,6 @@ description:
   - Then run M(mailops.ovh_hosting.mail_scripts_audit) with O(mailops.ovh_hosting.mail_scripts_audit#module:path)
     set to O(dest); its paths, relative to its root, are those of the hosting under O(path).
 options:
-  host:
-    description: The FTP server, such as C(ftp.cluster021.hosting.ovh.net) (C(ovh_hosting.site.ftp.host) of the
-      C(mailops.ovh_hosting.hostings) inventory with C(with_details)).
-    type: str
-    required: true
-  port:
-    description: Its port.
-    type: int
-    default: 21
-  user:
-    description: The FTP login, the hosting's primary login or an FTP user of it.
-    type: str
-    required: true
-  password:
-    description:
-      - The FTP password. Keep it in Ansible Vault or read it with a lookup; it is never returned or logged.
-    type: str
-    required: true
   path:
     description: The folder of the site on the FTP server, relative to the login's home (V(www) on OVHcloud) or absolute.
     type: str
@@ -64,24 +46,8 @@ options:
       or the download runs past it. A number of bytes or a size such as V(512K) or V(2M).
     type: raw
     default: 1M
-  timeout:
-    description: Seconds to wait for the server at each step.
-    type: int
-    default: 30
-  validate_certs:
-    description: Whether the server's TLS certificate must be valid for O(host). Turn it off only for a server you
-      trust by other means.
-    type: bool
-    default: true
-  ca_path:
-    description: A PEM file of certificate authorities to trust instead of the system's.
-    type: path
-  allow_plain_ftp:
-    description:
-      - Speak FTP without TLS. The password and the files then cross the network in clear, readable by anyone on the
-        path; without this option the module refuses to.
-    type: bool
-    default: false
+extends_documentation_fragment:
+  - mailops.ovh_hosting.ftps
 attributes:
   check_mode:
     support: full
@@ -157,25 +123,19 @@ skipped:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.ftps import FtpsError, FtpsSite
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils import ftps
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.ftps import FtpsError
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.site_copy import SiteCopy
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            host=dict(type="str", required=True),
-            port=dict(type="int", default=21),
-            user=dict(type="str", required=True),
-            password=dict(type="str", required=True, no_log=True),
+            ftps.ARGUMENT_SPEC,
             path=dict(type="str", default="www"),
             dest=dict(type="path", required=True),
             exclude=dict(type="list", elements="str", default=[]),
             max_file_size=dict(type="raw", default="1M"),
-            timeout=dict(type="int", default=30),
-            validate_certs=dict(type="bool", default=True),
-            ca_path=dict(type="path"),
-            allow_plain_ftp=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -185,17 +145,13 @@ def main():
     except (ValueError, OverflowError):
         module.fail_json(msg="max_file_size: %.40r is no size (a number of bytes, or such as 512K or 2M)"
                          % str(params["max_file_size"]))
-    if not 0 < params["port"] < 65536:
-        module.fail_json(msg="port: %d is no TCP port (1 to 65535)" % params["port"])
-    if params["timeout"] < 1:
-        module.fail_json(msg="timeout: at least 1 second, got %d" % params["timeout"])
-
     copy = SiteCopy(params["dest"], exclude=params["exclude"], max_file_size=max_file_size)
     root = params["path"].rstrip("/") or "/"
     try:
-        site = FtpsSite(params["host"], params["port"], params["user"], params["password"], timeout=params["timeout"],
-                        ca_path=params["ca_path"], validate_certs=params["validate_certs"],
-                        plain=params["allow_plain_ftp"])
+        site = ftps.site_from_params(params)
+    except (ValueError, FtpsError) as error:
+        module.fail_json(msg="site_files: %s" % error)
+    try:
         with site:
             plan = copy.plan(site.walk(root, enter=copy.enter))
             transferred = 0 if module.check_mode else copy.apply(site, root, plan)

@@ -56,12 +56,13 @@ def make_certificates(folder: Path) -> dict:
 
 class FtpsServer:
     """The running server: ``port``, ``ca`` (the PEM to trust), ``home`` and ``commands`` (every command received,
-    in order, the password masked), and ``stop()`` to cut it at any moment."""
+    in order, the password masked), and ``stop()`` to cut it at any moment. ``cut_at=("STOR", 2)`` drops the
+    connection when the second STOR arrives, before the server acts on it, as a server that goes away mid-run."""
 
-    def __init__(self, home: Path, certificates: dict, plain: bool = False, cut_at_retr=None):
+    def __init__(self, home: Path, certificates: dict, plain: bool = False, cut_at=None):
         self.home, self.ca = home, str(certificates["ca"])
         self.commands: list = []
-        self.cut_at_retr = cut_at_retr  # the connection is dropped when this RETR (counted from 1) arrives
+        self.cut_at = cut_at
         authorizer = DummyAuthorizer()
         authorizer.add_user(USER, PASSWORD, str(home), perm="elradfmwMT")
         server = self
@@ -69,10 +70,10 @@ class FtpsServer:
         class Handler(FTPHandler if plain else TLS_FTPHandler):
             def pre_process_command(self, line, cmd, arg):
                 server.commands.append("PASS ****" if cmd == "PASS" else line)
-                if cmd == "RETR" and server.cut_at_retr is not None:
-                    if sum(1 for command in server.commands if command.startswith("RETR ")) >= server.cut_at_retr:
-                        server.cut_at_retr = None
-                        self.close()  # as a server that goes away mid-run
+                if server.cut_at is not None and cmd == server.cut_at[0]:
+                    if sum(1 for command in server.commands if command.split(" ")[0] == cmd) >= server.cut_at[1]:
+                        server.cut_at = None
+                        self.close()
                         return None
                 return super().pre_process_command(line, cmd, arg)
 
@@ -100,8 +101,8 @@ class FtpsServer:
 
 
 @contextlib.contextmanager
-def serving_ftps(home: Path, certificates: dict, plain: bool = False, cut_at_retr=None):
-    server = FtpsServer(home, certificates, plain=plain, cut_at_retr=cut_at_retr)
+def serving_ftps(home: Path, certificates: dict, plain: bool = False, cut_at=None):
+    server = FtpsServer(home, certificates, plain=plain, cut_at=cut_at)
     try:
         yield server
     finally:

@@ -150,7 +150,7 @@ def test_an_untrusted_certificate_fails_before_the_login(run_module, home, certi
 
 def test_a_cut_connection_leaves_no_half_file_and_a_rerun_completes(run_module, home, certificates, tmp_path):
     dest = tmp_path / "copy"
-    with serving_ftps(home, certificates, cut_at_retr=3) as server:
+    with serving_ftps(home, certificates, cut_at=("RETR", 3)) as server:
         result, failed = run_module(site_files.main, args(server, dest))
         assert failed and "site_files: downloading www/" in result["msg"], result
         present = sorted(str(path.relative_to(dest)) for path in dest.rglob("*") if path.is_file())

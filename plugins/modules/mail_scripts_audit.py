@@ -41,7 +41,7 @@ options:
     default: []
   max_file_size:
     description:
-      - Files larger than this are not read, and are listed in RV(skipped). Accepts a number of bytes or a
+      - Files larger than this are not read, and are listed in RV(not_read). Accepts a number of bytes or a
         size such as V(512K) or V(2M).
     type: raw
     default: 1M
@@ -223,8 +223,11 @@ files_scanned:
   returned: always
   type: int
   sample: 1234
-skipped:
-  description: Files and directories left out, with the reason (too large, symbolic link, unreadable).
+not_read:
+  description:
+    - Files and directories left out, with the reason (too large, symbolic link, unreadable).
+    - Named C(skipped) before 0.2.0, a key Ansible reads as a skipped task (it then ignored C(changed_when) and
+      C(failed_when), and showed a task that had read the site as skipped).
   returned: always
   type: list
   elements: dict

@@ -42,7 +42,7 @@ options:
     elements: str
     default: []
   max_file_size:
-    description: Files larger than this are not copied, and are listed in RV(skipped), whether the listing says so
+    description: Files larger than this are not copied, and are listed in RV(not_copied), whether the listing says so
       or the download runs past it. A number of bytes or a size such as V(512K) or V(2M).
     type: raw
     default: 1M
@@ -113,7 +113,7 @@ bytes:
   returned: always
   type: int
   sample: 16384
-skipped:
+not_copied:
   description: Files not copied for their size, with C(file) and C(reason).
   returned: always
   type: list
@@ -169,7 +169,7 @@ def main():
         unchanged=len(plan["unchanged"]),
         files=len(plan["unchanged"]) + len(fetched),
         bytes=transferred,
-        skipped=plan["skipped"],
+        not_copied=plan["skipped"],
     )
     if module._diff and result["changed"]:
         result["diff"] = {

@@ -11,49 +11,26 @@ OVHcloud web hostings does), and state=absent, which deletes the .user.ini it cr
 from __future__ import annotations
 
 import http.client
-import json
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from support.collection import REPO
 from support.playbooks import PLAYBOOKS, Ansible
+from support.siteverify import GOOD_TOKEN, SECRET, SiteVerify, siteverify  # noqa: F401 (siteverify: a fixture)
 
 FIXTURE = REPO / "tests" / "fixtures" / "docroots" / "contact_form"
-SECRET = "e2e-secret-0x5f3759df"
-GOOD_TOKEN = "token-accepted"
 PHP = shutil.which("php")
 PHP_CGI = shutil.which("php-cgi")
 
 pytestmark = pytest.mark.skipif(PHP is None, reason="php-cli is not installed (make system-deps installs it)")
-
-
-class SiteVerify(BaseHTTPRequestHandler):
-    """Turnstile's siteverify: success only for GOOD_TOKEN sent with SECRET."""
-
-    calls = []
-
-    def do_POST(self):  # noqa: N802 (http.server's naming)
-        fields = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
-        SiteVerify.calls.append(fields)
-        success = fields.get("secret") == [SECRET] and fields.get("response") == [GOOD_TOKEN]
-        body = json.dumps({"success": success, "error-codes": [] if success else ["invalid-input-response"]})
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(body.encode())
-
-    def log_message(self, *args):
-        pass
 
 
 def free_port():
@@ -114,17 +91,6 @@ def request(port, method, path, fields=None):
 
 def prepend_of(user_ini):
     return re.findall(r'(?m)^\s*auto_prepend_file\s*=\s*"?([^"\n]*)"?\s*$', user_ini.read_text())[-1]
-
-
-@pytest.fixture
-def siteverify():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), SiteVerify)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    SiteVerify.calls = []
-    yield "http://127.0.0.1:%d/siteverify" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

@@ -109,7 +109,7 @@ class _Audit(object):
             "unguarded_forms": unguarded,
             "forms": form_records,
             "files_scanned": len(files) - self.js_unread(),
-            "skipped": sorted(skipped + self.unreadable, key=lambda item: item["file"]),
+            "not_read": sorted(skipped + self.unreadable, key=lambda item: item["file"]),
             "php_lint": lint_ran,
         }
 

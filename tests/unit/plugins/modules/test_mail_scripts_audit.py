@@ -37,7 +37,7 @@ def test_exclude_and_max_file_size(run_module):
     size = (DOCROOTS / "phpmailer_smtp" / "send-quote.php").stat().st_size
     assert size > 768
     assert result["mail_scripts"] == []
-    assert result["skipped"] == [{"file": "send-quote.php", "reason": "larger than max_file_size (%d bytes)" % size}]
+    assert result["not_read"] == [{"file": "send-quote.php", "reason": "larger than max_file_size (%d bytes)" % size}]
 
 
 @pytest.mark.skipif(PHP is None, reason="php-cli is not installed (make system-deps installs it)")

@@ -73,7 +73,7 @@ def test_first_run_fetches_the_code_only_over_tls_and_a_second_run_nothing(run_m
 
     assert result["changed"] and result["fetched"] == CODE and result["removed"] == []
     assert result["files"] == len(CODE) and result["bytes"] == sum(len(SITE["www/" + name]) for name in CODE)
-    assert result["skipped"] == [{"file": "big.php", "reason": "larger than max_file_size (%d bytes)" % len(SITE["www/big.php"])}]
+    assert result["not_copied"] == [{"file": "big.php", "reason": "larger than max_file_size (%d bytes)" % len(SITE["www/big.php"])}]
     # TLS first, then the login, then protected data; only the folders not excluded are listed.
     assert first[:5] == ["AUTH TLS", "USER %s" % USER, "PASS ****", "PBSZ 0", "PROT P"]
     listed = sorted(command for command in first if command.startswith("MLSD"))

@@ -181,7 +181,6 @@ class FtpsSite:
             raise FtpsError("downloading %s from %s:%d failed: %s" % (remote_path, self.host, self.port, _reply(error)))
         return count[0]
 
-
     def read(self, remote_path, limit=None):
         """The bytes of ``remote_path``, or None when the server has no such file."""
         handle = io.BytesIO()
@@ -227,8 +226,8 @@ class FtpsSite:
             self._command("replacing %s on" % remote_path, self._ftp.delete, remote_path)
             self._command("renaming %s to %s on" % (temporary, remote_path), self._ftp.rename, temporary, remote_path)
         except (OSError, EOFError, ftplib.Error) as error:
-            raise FtpsError("renaming %s to %s on %s:%d failed: %s" % (temporary, remote_path, self.host, self.port,
-                                                                     _reply(error)))
+            raise FtpsError("renaming %s to %s on %s:%d failed: %s"
+                            % (temporary, remote_path, self.host, self.port, _reply(error)))
 
     def chmod(self, remote_path, mode):
         """``SITE CHMOD``, which FTP servers of web hostings accept for the files of the login."""

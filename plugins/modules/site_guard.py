@@ -11,11 +11,11 @@ short_description: Put the form_captcha guard on a site over FTPS, or take it of
 version_added: 0.2.0
 description:
   - The role C(mailops.ovh_hosting.form_captcha) calls this module for a hosting without SSH (Starter and Personal
-    offers of OVHcloud): it writes the guard's files, rendered on the controller, into a folder of the document root,
+    offers of OVHcloud). It writes the guard's files, rendered on the controller, into a folder of the document root,
     and a marked block into the document root's C(.user.ini) that makes PHP run the guard before every script.
   - The site is left as the role leaves it over SSH, byte for byte, so either transport removes what the other put.
   - Each file goes up under a temporary name, then is renamed over the old one, so a cut connection never leaves a
-    half-written guard or C(.user.ini). The guard's files are written before C(.user.ini), which PHP reads: until
+    half-written guard or C(.user.ini). The guard's files are written before C(.user.ini), which PHP reads; until
     the last rename the site runs as it did.
   - Every file replaced or deleted is first copied to O(backup_dir) on the controller.
   - With O(state=absent), the block is taken out of C(.user.ini) (the file is deleted if the guard created it and
@@ -95,7 +95,7 @@ EXAMPLES = r"""
     secret_files:
       config.php: "{{ lookup('ansible.builtin.template', 'config.php.j2') }}"
     marker: "; {mark} my guard"
-    block: auto_prepend_file = "{{ ovh_hosting.site.home }}/www/.form_captcha/guard.php"
+    block: 'auto_prepend_file = "{{ ovh_hosting.site.home }}/www/.form_captcha/guard.php"'
     backup_dir: "{{ playbook_dir }}/backups/{{ inventory_hostname }}"
   delegate_to: localhost
 """

@@ -21,7 +21,8 @@ from support.collection import collections_root
 BIN = Path(sys.executable).parent
 COLLECTION = "mailops.ovh_hosting"
 PAGES = [("module", "email"), ("module", "email_info"), ("module", "hosting_info"),
-         ("module", "mail_scripts_audit"), ("module", "site_files"), ("module", "email_report_files"),
+         ("module", "mail_scripts_audit"), ("module", "site_files"), ("module", "site_guard"),
+         ("module", "email_report_files"),
          ("inventory", "hostings")]
 
 # Built offline: the links into docs.ansible.com that antsibull-docs writes for ansible-core's own pages (return

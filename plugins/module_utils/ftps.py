@@ -204,7 +204,7 @@ class FtpsSite:
             return {name: facts for name, facts in listing
                     if name not in (".", "..") and facts.get("type") not in ("cdir", "pdir")}
         except ftplib.error_perm as error:
-            if str(error).startswith("550"):
+            if str(error)[:3] in ("550", "501"):  # 501: what pyftpdlib answers for a folder that is not there
                 return None
             raise FtpsError("could not list %s on %s:%d: %s" % (directory, self.host, self.port, _reply(error)))
         except (OSError, EOFError, ftplib.Error, ValueError) as error:

@@ -57,12 +57,14 @@ def make_certificates(folder: Path) -> dict:
 class FtpsServer:
     """The running server: ``port``, ``ca`` (the PEM to trust), ``home`` and ``commands`` (every command received,
     in order, the password masked), and ``stop()`` to cut it at any moment. ``cut_at=("STOR", 2)`` drops the
-    connection when the second STOR arrives, before the server acts on it, as a server that goes away mid-run."""
+    connection when the second STOR arrives, before the server acts on it, as a server that goes away mid-run.
+    ``rename_over=False`` refuses to rename onto an existing file, as some servers do."""
 
-    def __init__(self, home: Path, certificates: dict, plain: bool = False, cut_at=None):
+    def __init__(self, home: Path, certificates: dict, plain: bool = False, cut_at=None, rename_over=True):
         self.home, self.ca = home, str(certificates["ca"])
         self.commands: list = []
         self.cut_at = cut_at
+        self.rename_over = rename_over
         authorizer = DummyAuthorizer()
         authorizer.add_user(USER, PASSWORD, str(home), perm="elradfmwMT")
         server = self
@@ -76,6 +78,13 @@ class FtpsServer:
                         self.close()
                         return None
                 return super().pre_process_command(line, cmd, arg)
+
+            def ftp_RNTO(self, path):  # noqa: N802 (pyftpdlib's naming)
+                if not server.rename_over and self.fs.lexists(path):
+                    self.respond("550 Rename failed: the target exists.")
+                    self._rnfr = None
+                    return None
+                return super().ftp_RNTO(path)
 
         Handler.authorizer = authorizer
         Handler.passive_ports = None
@@ -101,8 +110,8 @@ class FtpsServer:
 
 
 @contextlib.contextmanager
-def serving_ftps(home: Path, certificates: dict, plain: bool = False, cut_at=None):
-    server = FtpsServer(home, certificates, plain=plain, cut_at=cut_at)
+def serving_ftps(home: Path, certificates: dict, plain: bool = False, cut_at=None, rename_over=True):
+    server = FtpsServer(home, certificates, plain=plain, cut_at=cut_at, rename_over=rename_over)
     try:
         yield server
     finally:

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import urllib.parse
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.mailops.ovh_hosting.plugins.filter.email_report import judge
+from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.forms_report import FormsReportError, index
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.report_files import FILES, render_all
 
 ARGUMENT_SPEC = {
@@ -27,7 +29,10 @@ ARGUMENT_SPEC = {
     "latest_bounces": {"type": "int", "default": 5},
     "days": {"type": "int", "default": 30},
     "now": {"type": "str"},
+    # forms.json of forms.yml: null, the one in dir when there is one; "", none.
+    "forms_report": {"type": "path"},
 }
+FORMS_JSON = "forms.json"
 DIFF_LIMIT = 64 * 1024  # characters: larger files are said to change, not shown
 
 
@@ -40,13 +45,17 @@ class ActionModule(ActionBase):
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         folder = os.path.abspath(os.path.expanduser(args["dir"]))
         try:
+            forms = _forms(folder, args["forms_report"])
+        except FormsReportError as error:
+            return dict(result, failed=True, msg="email_report_files: %s" % error)
+        try:
             # Task arguments come templated and plain: judged as they are, with no copy.
             document = judge(
                 args["hostings"], allowed_states=args["allowed_states"],
                 max_bounce_ratio=args["max_bounce_ratio"], min_sent=args["min_sent"],
                 require_recipient=args["require_recipient"], latest_bounces=args["latest_bounces"],
                 days=args["days"], now=args["now"], unreadable=args["unreadable"],
-                previous=_previous(folder))
+                previous=_previous(folder), forms=forms)
         except AnsibleError as error:
             return dict(result, failed=True, msg=str(error))
         except (TypeError, ValueError) as error:  # a policy figure that is no number
@@ -68,6 +77,31 @@ class ActionModule(ActionBase):
         if self._task.diff and written:
             result["diff"] = [_diff(folder, name, before[name], texts[name]) for name in written]
         return result
+
+
+def _forms(folder, path):
+    """The forms report's summaries by service name, linked from the report's folder; None without a report.
+
+    ``path`` None: forms.json in ``folder`` if there is one; "": none; else that file, which must be a forms
+    report."""
+    if path == "":
+        return None
+    given = path is not None
+    path = os.path.abspath(os.path.expanduser(path)) if given else os.path.join(folder, FORMS_JSON)
+    if not given and not os.path.exists(path):
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise FormsReportError("could not read the forms report %s: %s" % (
+            path, error.strerror if isinstance(error, OSError) and error.strerror else error)) from None
+    page = os.path.join(os.path.dirname(path), "forms.html")
+    href = "/".join(urllib.parse.quote(part) for part in os.path.relpath(page, folder).split(os.sep))
+    try:
+        return index(document, href=href)
+    except FormsReportError as error:
+        raise FormsReportError("the forms report %s is not one: %s" % (path, error)) from None
 
 
 def _previous(folder):

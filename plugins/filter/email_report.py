@@ -37,6 +37,17 @@ options:
   previous:
     description: The previous report (C(report.json) parsed), to keep its C(generated_at) when nothing changed.
     type: dict
+  forms:
+    description:
+      - The fleet forms report (C(forms.json) parsed, as C(forms.yml) writes it beside the e-mail report; see
+        P(mailops.ovh_hosting.forms_report#filter)).
+      - Each hosting in state C(spam) that it covers (by service name) gets C(forms) - its forms summary and the link
+        to its entry, C(forms.html#<id>).
+    type: dict
+  forms_href:
+    description: The address of C(forms.html) as the e-mail report's pages reach it.
+    type: str
+    default: forms.html
 """
 
 EXAMPLES = r"""
@@ -85,7 +96,9 @@ _value:
       type: dict
     hostings:
       description: One entry per hosting, sorted by service name, with its facts, bounce figures, volume
-        history and violations.
+        history and violations; with O(forms), a hosting in state C(spam) that the forms report covers has
+        C(forms) (C(status), C(mail_scripts), C(mail_forms), C(unprotected_forms), C(smtp_settings),
+        C(php_syntax_errors), C(guard_deployed), C(href)).
       type: list
       elements: dict
     unreadable:
@@ -111,9 +124,13 @@ from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window 
     recent_bounces,
     reference_time,
 )
+from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.forms_report import FormsReportError, index
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.plain_data import plain_copy
 
 SCHEMA_VERSION = 1
+# The e-mail state whose hostings the report links to their forms findings: the form that sends spam is the
+# usual cause.
+FORMS_LINKED_STATE = "spam"
 FACT_FIELDS = ("service_name", "state", "sending", "report_recipient", "sent_total", "sent_today",
                "bounced_total", "max_per_day")
 
@@ -250,14 +267,22 @@ def _digest(document):
     return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def email_report(hostings, *args, **policy):
+def email_report(hostings, *args, forms=None, forms_href="forms.html", **policy):
     """The filter: a plain copy of what Ansible hands it (read once), judged."""
-    return judge(plain_copy(hostings), *args, **policy)
+    if forms is not None:
+        try:
+            forms = index(plain_copy(forms), href=forms_href)
+        except FormsReportError as error:
+            raise AnsibleFilterError(f"email_report: forms is not the forms report: {error}") from None
+    return judge(plain_copy(hostings), *args, forms=forms, **policy)
 
 
 def judge(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1, min_sent=20,
-          require_recipient=False, latest_bounces=5, days=30, previous=None, now=None, unreadable=None):
-    """The report document of plain hosting facts (the email_report_files action hands them plain already)."""
+          require_recipient=False, latest_bounces=5, days=30, previous=None, now=None, unreadable=None, forms=None):
+    """The report document of plain hosting facts (the email_report_files action hands them plain already).
+
+    ``forms``, the forms report's summaries by service name (``plugin_utils.forms_report.index``), adds
+    ``forms`` to each hosting in state spam that it covers; without it the document is as before."""
     if not isinstance(hostings, list) or not all(isinstance(hosting, dict) for hosting in hostings):
         raise AnsibleFilterError("email_report expects a list of hosting facts, as email_info returns in 'hostings'")
     if int(days) < 1:
@@ -276,6 +301,9 @@ def judge(hostings, allowed_states=("ok", "force"), max_bounce_ratio=0.1, min_se
         window = _volume_window(hostings, int(days), now)
         entries = [_hosting_entry(hosting, policy, window, int(latest_bounces), now)
                    for hosting in sorted(hostings, key=lambda hosting: hosting["service_name"])]
+        for entry in entries:
+            if forms and entry["state"] == FORMS_LINKED_STATE and entry["service_name"] in forms:
+                entry["forms"] = dict(forms[entry["service_name"]])
         unread = _unreadable_entries(unreadable or [], hostings)
     except (TypeError, ValueError, KeyError) as exc:
         raise AnsibleFilterError(f"email_report: unreadable hosting facts: {exc}") from exc

@@ -43,6 +43,15 @@ options:
     description: The title of the HTML page and of the Markdown.
     type: str
     default: E-mail scripts report
+  forms_report:
+    description:
+      - The fleet forms report, C(forms.json) as C(forms.yml) writes it (role C(mailops.ovh_hosting.forms_report)).
+        Each hosting in state C(spam) that it covers gets its forms summary in C(report.json) and, in
+        C(index.html) and C(report.md), a link to its entry in the C(forms.html) beside it.
+      - When not given, C(forms.json) in O(dir) if there is one; an empty string for none. A file given that is
+        missing or no forms report fails the task, naming it.
+    type: path
+    version_added: 0.2.0
 attributes:
   check_mode:
     support: full

@@ -174,8 +174,9 @@ def problems(document, fail_on_unprotected=False, folder=None):
     return lines
 
 
-def index(document):
-    """The hostings of a forms report (forms.json parsed) by service name; FormsReportError when it is none."""
+def index(document, href="forms.html"):
+    """The summary of each hosting of a forms report (forms.json parsed), by service name, linking to ``href``
+    (forms.html, as the e-mail report reaches it); FormsReportError when it is no forms report."""
     if not isinstance(document, Mapping) or document.get("schema_version") != SCHEMA_VERSION:
         raise FormsReportError("it is not a forms report of schema version %d (forms.json, as forms.yml writes it)"
                                % SCHEMA_VERSION)
@@ -188,7 +189,7 @@ def index(document):
                 or not isinstance(entry.get("id"), str) or entry.get("status") not in STATUSES:
             raise FormsReportError("a hosting of it has no service_name, id or status: %r" % (entry,))
         try:
-            found[entry["service_name"]] = summary(entry, "forms.html")
+            found[entry["service_name"]] = summary(entry, href)
         except (KeyError, TypeError) as error:
             raise FormsReportError("the hosting %s lacks %s" % (entry["service_name"], error)) from None
     return found

@@ -6,7 +6,9 @@ forms-junit.xml say so, one test case each; the play fails at the end naming the
 its output or the files. forms_concurrency is observed: every module the role runs on a host goes through a
 Python interpreter that logs when it starts and ends, and with forms_concurrency=1 no two hosts' modules overlap,
 where the default lets them. A second run changes no file. The e-mail report written beside it then links the
-hosting that sends spam to its entry in forms.html."""
+hosting that sends spam to its entry in forms.html. Over FTPS and SSH alike: a Starter hosting audited over FTPS
+(pyftpdlib with TLS on loopback) is reported as its Pro twin audited where its files are, and a wrong FTP
+password fails that hosting alone, the password in no output or file."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import pytest
 import yaml
 
 from support.collection import REPO
+from support.ftps_server import PASSWORD, USER, make_certificates, serving_ftps
 from support.playbooks import PLAYBOOKS, Ansible
 
 DOCROOTS = REPO / "tests" / "fixtures" / "docroots"
@@ -209,3 +212,44 @@ def test_no_host_to_audit_fails_saying_so(tmp_path):
     assert run.rc != 0
     assert "No hosting in the forms report (the play matched no host), so no forms report was written." in run.output
     assert not (tmp_path / "report").exists()
+
+
+def test_hostings_over_ftps_and_ssh_in_one_report_and_a_wrong_password_fails_one_alone(tmp_path):
+    start, pro = "start-1.cluster021.hosting.ovh.net", "pro-1.cluster021.hosting.ovh.net"
+    shutil.copytree(str(DOCROOTS / "contact_form"), str(tmp_path / "ftp-home" / "www"))
+    shutil.copytree(str(DOCROOTS / "contact_form"), str(tmp_path / "pro"))
+    certificates = make_certificates(tmp_path)
+    wrong = "not-the-password-0x7e57"
+    with serving_ftps(tmp_path / "ftp-home", certificates) as server:
+        local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+        site = {"access": "ftp", "host": "127.0.0.1", "port": server.port, "user": USER,
+                "ftp": {"host": "127.0.0.1", "port": server.port}, "ssh": None}
+        hosts = {start: dict(local, ovh_hosting={"offer": "START", "site": site}),
+                 pro: dict(local, form_captcha_docroot=str(tmp_path / "pro"))}
+        (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {"hosts": hosts}}))
+        runs = []
+        for password in (PASSWORD, wrong):
+            variables = {"form_captcha_ftp_password": password, "form_captcha_ftps_ca_path": server.ca,
+                         "form_captcha_ftps_copy_dir": str(tmp_path / "copies"),
+                         "forms_report_dir": str(tmp_path / "report")}
+            runs.append(Ansible(tmp_path).playbook(PLAYBOOKS / "forms.yml", "-i", str(tmp_path / "hosts.yml"),
+                                                   extra_vars=variables))
+            runs[-1].document = json.loads((tmp_path / "report" / "forms.json").read_text())
+    good, bad = runs
+    assert good.rc == 0, good  # an audit: unprotected forms are reported, not a failure
+    entries = {entry["hosting"]: entry for entry in good.document["hostings"]}
+    assert (entries[start]["transport"], entries[pro]["transport"]) == ("ftps", "ssh")
+    for name in (start, pro):
+        assert entries[name]["status"] == "unprotected"
+        assert [(form["file"], form["line"]) for form in entries[name]["unprotected_forms"]] == [
+            ("index.html", 13), ("newsletter.php", 17)]
+    assert entries[start]["mail_scripts"] == entries[pro]["mail_scripts"]
+
+    assert bad.rc != 0 and "The forms audit failed on 1 of 2 hosting(s)" in bad.output, bad
+    entries = {entry["hosting"]: entry for entry in bad.document["hostings"]}
+    assert entries[start]["status"] == "failed" and entries[pro]["status"] == "unprotected"
+    assert entries[start]["failure"]["task"] and entries[start]["failure"]["message"]
+    for run in runs:
+        assert PASSWORD not in run.output and wrong not in run.output
+    for path in (tmp_path / "report").iterdir():
+        assert PASSWORD not in path.read_text() and wrong not in path.read_text(), path.name

@@ -247,8 +247,11 @@ def _result_problem(result):
         return "a %s, not a dict" % type(result).__name__
     if result.get("state") not in ("present", "absent"):
         return "state is %r, not present or absent" % (result.get("state"),)
-    if not isinstance(result.get("guard") or {}, Mapping):
+    guard = result.get("guard") or {}
+    if not isinstance(guard, Mapping):
         return "guard is not a dict"
+    if not isinstance(guard.get("protected") or [], list):
+        return "guard.protected is not a list"
     if result["state"] == "present":
         audit = result.get("audit")
         if not isinstance(audit, Mapping):

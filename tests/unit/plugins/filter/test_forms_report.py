@@ -129,6 +129,7 @@ def test_a_failure_a_missing_result_and_a_result_that_is_not_the_role_s_are_fail
         "silent": {},
         "odd": {"form_captcha_result": {"state": "present", "audit": {"findings": []}, "guard": {}}},
         "text": {"form_captcha_result": "done"},
+        "guard": {"form_captcha_result": dict(result("no_mail_site"), guard={"deployed": True, "protected": "a.php"})},
     }
     entries = {entry["hosting"]: entry for entry in report(hostvars)["hostings"]}
     assert {name: entry["status"] for name, entry in entries.items()} == dict.fromkeys(hostvars, "failed")
@@ -138,6 +139,7 @@ def test_a_failure_a_missing_result_and_a_result_that_is_not_the_role_s_are_fail
                                                     "its audit lacks forms, mail_scripts, unguarded_forms "
                                                     "(mail_scripts_audit returns them)")
     assert entries["text"]["failure"]["message"].endswith("a str, not a dict")
+    assert entries["guard"]["failure"]["message"].endswith("guard.protected is not a list")
 
 
 def test_a_failure_wins_over_a_result_left_by_an_earlier_run_of_the_role():

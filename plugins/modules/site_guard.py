@@ -43,7 +43,7 @@ options:
     default: {}
   marker:
     description: The marker lines of the block in C(.user.ini), with C({mark}) for BEGIN and END, as for
-      M(ansible.builtin.blockinfile).
+      C(ansible.builtin.blockinfile).
     type: str
     required: true
   block:

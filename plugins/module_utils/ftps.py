@@ -82,8 +82,8 @@ class FtpsSite:
         ftp = ftplib.FTP(timeout=self.timeout) if self.plain else _FtpTls(context=self._context, timeout=self.timeout)
         try:
             ftp.connect(self.host, self.port)
-        except (OSError, EOFError, ftplib.Error) as error:
-            raise FtpsError("could not connect to the FTP server %s:%d: %s" % (self.host, self.port, error))
+        except (OSError, EOFError, ftplib.Error, ValueError) as error:  # ValueError: a reply that is no text
+            raise FtpsError("could not connect to the FTP server %s:%d: %s" % (self.host, self.port, _reply(error)))
         if not self.plain:
             try:
                 ftp.auth()  # explicit TLS before the login, so the password only ever crosses encrypted
@@ -95,7 +95,7 @@ class FtpsSite:
             except (ssl.SSLError, ssl.CertificateError) as error:
                 ftp.close()
                 raise FtpsError("TLS with the FTP server %s:%d failed: %s" % (self.host, self.port, error))
-            except (OSError, EOFError, ftplib.Error) as error:
+            except (OSError, EOFError, ftplib.Error, ValueError) as error:
                 ftp.close()
                 raise FtpsError("the FTP session with %s:%d failed: %s" % (self.host, self.port, _reply(error)))
         try:
@@ -107,13 +107,13 @@ class FtpsSite:
             ftp.close()
             raise FtpsError("the FTP server %s refused the login of %s: %s" % (
                 "%s:%d" % (self.host, self.port), self.user, _reply(error)))
-        except (OSError, EOFError, ftplib.Error) as error:
+        except (OSError, EOFError, ftplib.Error, ValueError) as error:
             ftp.close()
             raise FtpsError("the FTP session with %s:%d failed: %s" % (self.host, self.port, _reply(error)))
         if not self.plain:
             try:
                 ftp.prot_p()  # the files too, not only the commands
-            except (OSError, EOFError, ftplib.Error) as error:
+            except (OSError, EOFError, ftplib.Error, ValueError) as error:
                 ftp.close()
                 raise FtpsError("the FTP server %s:%d refused to protect the data connections with TLS (PROT P): %s"
                                 % (self.host, self.port, _reply(error)))
@@ -123,7 +123,7 @@ class FtpsSite:
         if self._ftp is not None:
             try:
                 self._ftp.quit()
-            except (OSError, EOFError, ftplib.Error):
+            except (OSError, EOFError, ftplib.Error, ValueError):
                 self._ftp.close()
             self._ftp = None
 
@@ -178,22 +178,22 @@ class FtpsSite:
                 pass
             raise FtpsTooLarge("%s is larger than %d bytes" % (remote_path, limit))
         except (OSError, EOFError, ftplib.Error, ValueError) as error:
-            raise FtpsError("downloading %s from %s:%d failed: %s" % (remote_path, self.host, self.port, _reply(error)))
+            raise FtpsError("downloading %s from %s:%d failed: %s"
+                            % (remote_path, self.host, self.port, _reply(error))) from error
         return count[0]
 
     def read(self, remote_path, limit=None):
-        """The bytes of ``remote_path``, or None when the server has no such file."""
+        """The bytes of ``remote_path``, or None when the server has no such file; past ``limit`` bytes,
+        FtpsTooLarge, the download stopped there."""
         handle = io.BytesIO()
         try:
-            self._ftp.retrbinary("RETR %s" % remote_path, handle.write)
-        except ftplib.error_perm as error:
-            if str(error).startswith("550"):
+            self.retrieve(remote_path, handle, limit=limit)
+        except FtpsTooLarge:
+            raise
+        except FtpsError as error:
+            if isinstance(error.__cause__, ftplib.error_perm) and str(error.__cause__).startswith("550"):
                 return None
-            raise FtpsError("downloading %s from %s:%d failed: %s" % (remote_path, self.host, self.port, _reply(error)))
-        except (OSError, EOFError, ftplib.Error, ValueError) as error:
-            raise FtpsError("downloading %s from %s:%d failed: %s" % (remote_path, self.host, self.port, _reply(error)))
-        if limit is not None and handle.tell() > limit:
-            raise FtpsTooLarge("%s is larger than %d bytes" % (remote_path, limit))
+            raise
         return handle.getvalue()
 
     def entries(self, directory):
@@ -213,19 +213,27 @@ class FtpsSite:
     def store(self, remote_path, data, mode=None):
         """Put ``data`` at ``remote_path`` whole or not at all: uploaded under a temporary name in the same folder,
         given ``mode`` (``SITE CHMOD``), then renamed over the file, so a cut connection leaves the old file or
-        the new one, and a temporary file at worst. A server that refuses to rename over an existing file has it
+        the new one, and a temporary file at worst. A private ``mode`` is set on an empty file before the data goes
+        in, so the data is never readable by others. A server that refuses to rename onto an existing file has it
         deleted first (a moment without the file, which that server leaves no way to avoid)."""
         folder, name = posixpath.split(remote_path)
         temporary = posixpath.join(folder, ".%s.part-%s" % (name, secrets.token_hex(4)))
-        self._command("uploading %s to" % remote_path, self._ftp.storbinary, "STOR %s" % temporary, io.BytesIO(data))
-        if mode is not None:
+        if mode is not None and not mode & 0o077:
+            self._command("uploading %s to" % remote_path, self._ftp.storbinary, "STOR %s" % temporary, io.BytesIO())
             self.chmod(temporary, mode)
+        self._command("uploading %s to" % remote_path, self._ftp.storbinary, "STOR %s" % temporary, io.BytesIO(data))
+        if mode is not None and mode & 0o077:
+            self.chmod(temporary, mode)
+        self._command("renaming %s to %s on" % (temporary, remote_path), self._ftp.sendcmd, "RNFR %s" % temporary)
         try:
-            self._ftp.rename(temporary, remote_path)
-        except ftplib.error_perm:
+            self._ftp.voidcmd("RNTO %s" % remote_path)
+        except ftplib.error_perm as error:
+            if name not in (self.entries(folder or ".") or {}):
+                raise FtpsError("renaming %s to %s on %s:%d failed: %s"
+                                % (temporary, remote_path, self.host, self.port, _reply(error)))
             self._command("replacing %s on" % remote_path, self._ftp.delete, remote_path)
             self._command("renaming %s to %s on" % (temporary, remote_path), self._ftp.rename, temporary, remote_path)
-        except (OSError, EOFError, ftplib.Error) as error:
+        except (OSError, EOFError, ftplib.Error, ValueError) as error:
             raise FtpsError("renaming %s to %s on %s:%d failed: %s"
                             % (temporary, remote_path, self.host, self.port, _reply(error)))
 

@@ -45,6 +45,9 @@ class SiteCopy(object):
     def __init__(self, dest, exclude=(), max_file_size=None):
         self.dest = os.path.realpath(dest)
         self.excluder = Excluder(list(DEFAULT_EXCLUDE) + list(exclude))
+        # A .user.ini decides what PHP prepends for its folder: the guard's checks need every one the copy's folders
+        # hold, whatever the user's globs leave out.
+        self.folders_only = Excluder(list(DEFAULT_EXCLUDE))
         self.max_file_size = max_file_size
 
     def plan(self, listing):
@@ -53,8 +56,8 @@ class SiteCopy(object):
         known = self.manifest()
         fetch, unchanged, skipped, seen = [], [], [], set()
         for relative, facts in listing:
-            if relative in seen or not copied(relative) or self.excluder.excludes_file(relative) \
-                    or not _safe(relative):
+            excluder = self.folders_only if posixpath.basename(relative) == ".user.ini" else self.excluder
+            if relative in seen or not copied(relative) or excluder.excludes_file(relative) or not _safe(relative):
                 continue
             size = _size(facts)
             if self.max_file_size is not None and size is not None and size > self.max_file_size:

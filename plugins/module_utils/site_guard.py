@@ -11,7 +11,8 @@ deployed:
   (replaced where it is, else appended, a final newline added to the line before it).
 
 The folder's files are written before ``.user.ini``, so PHP runs the guard only once it is whole; on removal
-``.user.ini`` is restored first. Every file replaced is kept first in a backup on the controller.
+``.user.ini`` is restored first. Every file of the site replaced or deleted, and every guard file replaced, is kept
+first in a backup on the controller.
 """
 
 from __future__ import annotations
@@ -89,28 +90,39 @@ class GuardSite(object):
         self.secret = set(secret)
         self.backup_dir = backup_dir
         self.backups = []  # [{file, backup}] made so far, kept when a later step fails
-        self._stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())  # one folder of backups per run
+        # One folder of backups per run, never one of an earlier run's.
+        now = time.time()
+        self._stamp = "%s.%06dZ" % (time.strftime("%Y%m%dT%H%M%S", time.gmtime(now)), int(now % 1 * 1000000))
 
     def path(self, *names):
         return posixpath.join(self.root, *names)
 
     def read_state(self):
         """What is on the site now: ``{user_ini: bytes|None, user_ini_mode, folder: {name: bytes} | None,
-        leftovers: [names under the root]}``."""
+        leftovers: [names under the root]}``. The files are asked for by name, whatever the listing shows."""
         root = self.site.entries(self.root)
         if root is None:
             raise FtpsError("%s is no folder on %s:%d" % (self.root, self.site.host, self.site.port))
-        facts = root.get(".user.ini")
-        user_ini = self.site.read(self.path(".user.ini"), limit=MAX_FILE) if facts else None
+        user_ini = self.site.read(self.path(".user.ini"), limit=MAX_FILE)
+        if user_ini is not None and ".user.ini" not in root:
+            # Then nested .user.ini files are hidden from the copy the checks before a deploy read, too.
+            raise FtpsError("the FTP server %s:%d hides dot files from its listings (%s/.user.ini is there but not "
+                            "listed): the .user.ini files of the site's folders cannot be checked; have the server "
+                            "list them (Pure-FTPd: -D)" % (self.site.host, self.site.port, self.root))
         leftovers = [name for name in root if name.startswith("..user.ini.part-") and _LEFTOVER.match(name)]
+        if user_ini is None and leftovers:
+            raise FtpsError("%s/.user.ini is missing and %s holds what a cut run was writing there (a server that "
+                            "cannot rename onto a file had the old one deleted first): rename it to .user.ini, or "
+                            "delete it if the site had no .user.ini, then rerun" % (self.root, leftovers[0]))
+        entries = self.site.entries(self.path(self.folder))
         folder = None
-        if (root.get(self.folder) or {}).get("type") == "dir":
-            entries = self.site.entries(self.path(self.folder)) or {}
+        if entries is not None:
             folder = {name: self.site.read(self.path(self.folder, name), limit=MAX_FILE)
-                      for name, facts_ in sorted(entries.items())
-                      if facts_.get("type") == "file" and (name in self.files or name in _NOTES)}
+                      for name, facts in sorted(entries.items())
+                      if facts.get("type") == "file" and (name in self.files or name in _NOTES)}
             leftovers += [posixpath.join(self.folder, name) for name in entries if _LEFTOVER.match(name)]
-        return {"user_ini": user_ini, "user_ini_mode": _mode((facts or {}).get("unix.mode")), "folder": folder,
+        facts = root.get(".user.ini") or {}
+        return {"user_ini": user_ini, "user_ini_mode": _mode(facts.get("unix.mode")), "folder": folder,
                 "leftovers": sorted(leftovers)}
 
     def plan_present(self, state):
@@ -204,15 +216,15 @@ class GuardSite(object):
             os.makedirs(folder, mode=0o700, exist_ok=True)  # each level private, not only the last
             folder = os.path.join(folder, part)
         os.makedirs(folder, mode=0o700, exist_ok=True)
-        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
         return {"file": name, "backup": target}
 
 
 def _mode(unix_mode):
-    """The mode MLSD's ``unix.mode`` gives, kept when the site's ``.user.ini`` is replaced; 0644 when unsaid."""
-    try:
-        return int(unix_mode, 8) & 0o777 if unix_mode else 0o644
-    except ValueError:
+    """The mode MLSD's ``unix.mode`` gives, kept when the site's ``.user.ini`` is replaced; 0644 when unsaid or
+    no mode (and never one that lets others write)."""
+    if not unix_mode or not re.match(r"^[0-7]{3,4}$", unix_mode):
         return 0o644
+    return int(unix_mode, 8) & 0o755

@@ -53,6 +53,13 @@ options:
     type: str
     choices: [auto, 'true', 'false']
     default: auto
+  site_path:
+    description:
+      - When O(path) is a copy of a site (as M(mailops.ovh_hosting.site_files) makes over FTPS), the site's own
+        absolute path on the hosting, such as C(/homez.123/login/www). The absolute paths that C(.user.ini) files
+        name under it (C(auto_prepend_file)) are then read in the copy, so a guard prepended there is seen.
+    type: str
+    version_added: 0.2.0
 attributes:
   check_mode:
     support: full
@@ -257,10 +264,14 @@ def main():
             exclude=dict(type="list", elements="str", default=[]),
             max_file_size=dict(type="raw", default="1M"),
             php_lint=dict(type="str", choices=["auto", "true", "false"], default="auto"),
+            site_path=dict(type="str"),
         ),
         supports_check_mode=True,
     )
     path = module.params["path"]
+    site_path = module.params["site_path"]
+    if site_path is not None and not site_path.startswith("/"):
+        module.fail_json(msg="site_path must be an absolute path on the hosting, got %.200r" % site_path)
     if not os.path.isdir(path):
         module.fail_json(msg="path %s is not a directory on this host" % path)
     try:
@@ -273,7 +284,8 @@ def main():
     if module.params["php_lint"] != "false":
         php = module.get_bin_path("php", required=module.params["php_lint"] == "true")
     try:
-        result = run_audit(path, exclude=module.params["exclude"], max_file_size=max_file_size, php=php)
+        result = run_audit(path, exclude=module.params["exclude"], max_file_size=max_file_size, php=php,
+                           site_path=site_path)
     except PhpLintError as error:
         module.fail_json(msg="PHP syntax check: %s" % error)
     module.exit_json(changed=False, **result)

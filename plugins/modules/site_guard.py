@@ -17,7 +17,11 @@ description:
   - Each file goes up under a temporary name, then is renamed over the old one, so a cut connection never leaves a
     half-written guard or C(.user.ini). The guard's files are written before C(.user.ini), which PHP reads; until
     the last rename the site runs as it did.
-  - Every file replaced or deleted is first copied to O(backup_dir) on the controller.
+  - Every file replaced, and the site's C(.user.ini) when it is deleted, is first copied to O(backup_dir) on the
+    controller.
+  - PHP keeps C(.user.ini) for C(user_ini.cache_ttl) (300 s by default); for that long after O(state=absent) it
+    may still look for the guard, which is gone, and fail the site's scripts. Take the guard off when the site can
+    bear it.
   - With O(state=absent), the block is taken out of C(.user.ini) (the file is deleted if the guard created it and
     nothing else is left, and a final newline the block needed is taken back), then the folder is removed.
   - A second run with the same files uploads nothing.

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from support.collection import REPO
 from support.playbooks import PLAYBOOKS, Ansible
-from support.siteverify import GOOD_TOKEN, SECRET, SiteVerify, siteverify  # noqa: F401 (siteverify: a fixture)
+# siteverify is a fixture.
+from support.siteverify import GOOD_TOKEN, SECRET, SiteVerify, siteverify  # noqa: F401 pylint: disable=unused-import
 
 FIXTURE = REPO / "tests" / "fixtures" / "docroots" / "contact_form"
 PHP = shutil.which("php")

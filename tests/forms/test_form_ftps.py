@@ -31,7 +31,8 @@ from support.collection import REPO
 from support.ftps_server import PASSWORD, USER, make_certificates, serving_ftps
 from support.playbooks import Ansible
 from support.sim_checks import clear_of_hour_boundary
-from support.siteverify import GOOD_TOKEN, SECRET, siteverify  # noqa: F401 (siteverify: a fixture)
+# siteverify is a fixture.
+from support.siteverify import GOOD_TOKEN, SECRET, siteverify  # noqa: F401 pylint: disable=unused-import
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = REPO / "tests" / "fixtures" / "docroots" / "autoload_contact"
@@ -220,6 +221,12 @@ def test_the_guard_over_ftps_stops_a_post_without_a_token_and_absent_gives_the_s
         backups = list((shop["workdir"] / "backups" / START).rglob(".user.ini"))
         assert [path.read_bytes() for path in backups] == [original[".user.ini"][1]]
 
+        # An audit over FTPS sees the guard on the hosting's path, in the copy.
+        audited = guard(shop, server, siteverify, form_captcha_mode="audit")
+        assert audited.rc == 0, audited
+        forms = json.loads((shop["workdir"] / f"{START}.json").read_text())["forms"]
+        assert [form["verified_by"] is not None for form in forms if form["sends_mail"]] == [True, True], forms
+
         answer = post(shop, MESSAGE)
         assert "Status: 403" in answer and "X-Form-Captcha: no Captcha token was sent" in answer
         answer = post(shop, dict(MESSAGE, **{"cf-turnstile-response": "forged"}))
@@ -235,6 +242,19 @@ def test_the_guard_over_ftps_stops_a_post_without_a_token_and_absent_gives_the_s
         server.commands.clear()
         removed_again = guard(shop, server, siteverify, form_captcha_state="absent")
         assert removed_again.rc == 0 and removed_again.changed() == 0, removed_again
+
+
+def test_a_setting_added_after_the_block_that_replaces_the_guard_fails_the_next_run(shop, siteverify):
+    """A firewall installed after the guard appends its own auto_prepend_file: PHP reads the last one, so the
+    guard no longer runs. The next enforce must say so, not report the site protected."""
+    with serving_ftps(shop["home"], shop["certificates"]) as server:
+        assert guard(shop, server, siteverify).rc == 0
+        user_ini = shop["docroot"] / ".user.ini"
+        user_ini.write_text(user_ini.read_text() + 'auto_prepend_file = "%s/wordfence-waf.php"\r\n' % shop["docroot"])
+        again = guard(shop, server, siteverify)
+    assert again.rc != 0 and START in again.failed_hosts(), again
+    assert ".user.ini sets auto_prepend_file after the guard's block (to \"%s/wordfence-waf.php\")" % shop["docroot"] \
+        in " ".join(again.output.split()), again
 
 
 def test_a_connection_cut_mid_deploy_leaves_the_site_running_as_it_did_and_a_rerun_completes(shop, siteverify):

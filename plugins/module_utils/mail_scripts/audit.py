@@ -37,9 +37,9 @@ _MAX_INCLUDE_DEPTH = 6
 _MAX_REACH_DEPTH = 12
 
 
-def run_audit(path, exclude=(), max_file_size=None, php=None):
+def run_audit(path, exclude=(), max_file_size=None, php=None, site_path=None):
     """Audit ``path``; ``php`` is the PHP binary for the syntax check (None: no check)."""
-    return _Audit(path, exclude, max_file_size, php).run()
+    return _Audit(path, exclude, max_file_size, php, site_path).run()
 
 
 _NOT_YET = object()
@@ -68,8 +68,10 @@ class _Script(object):
 
 
 class _Audit(object):
-    def __init__(self, path, exclude, max_file_size, php):
+    def __init__(self, path, exclude, max_file_size, php, site_path=None):
         self.root = os.path.realpath(path)
+        # A copy's own path on the hosting: .user.ini names files by it, not by the copy's path.
+        self.site_path = posixpath.normpath(site_path) if site_path else None
         self.exclude = list(exclude or [])
         self.max_file_size = max_file_size
         self.php = php
@@ -402,6 +404,9 @@ class _Audit(object):
             directory = posixpath.dirname(directory)
 
     def _relative(self, value, directory):
+        if self.site_path and value.startswith(self.site_path + "/"):
+            target = posixpath.normpath(value[len(self.site_path) + 1:])
+            return None if target.startswith("..") else target
         if os.path.isabs(value):
             real = os.path.realpath(value)
             if real.startswith(self.root + os.sep):

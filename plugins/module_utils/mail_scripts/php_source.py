@@ -48,10 +48,19 @@ _PREPEND = re.compile(r"""^[ \t]*auto_prepend_file[ \t]*=[ \t]*(?:"([^"\n]*)"|'(
                       re.MULTILINE)
 
 
+# Bare words PHP's ini parser reads as an empty value.
+_INI_EMPTY = ("none", "off", "no", "false", "null")
+
+
 def prepend_setting(text):
-    """The last ``auto_prepend_file`` value of a ``.user.ini`` text, as PHP reads it, or None."""
-    values = ["".join(groups) for groups in _PREPEND.findall(text)]
-    return values[-1] if values else None
+    """The last ``auto_prepend_file`` value of a ``.user.ini`` text, as PHP reads it (CR and CRLF line ends
+    included; ``none``, ``off`` and the like are empty), or None when it sets none."""
+    matches = _PREPEND.findall(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not matches:
+        return None
+    double, single, bare = matches[-1]
+    value = double + single + bare
+    return "" if not (double or single) and bare.lower() in _INI_EMPTY else value
 
 
 def blank(text):

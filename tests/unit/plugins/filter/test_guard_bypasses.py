@@ -18,9 +18,18 @@ WAF = DOCROOT + "/forms/waf.php"
     ("  auto_prepend_file = /a/b.php\n", "/a/b.php"), ("auto_prepend_file =\n", ""),
     ("; auto_prepend_file = /a/b.php\nmemory_limit = 1G\n", None),
     ("auto_prepend_file = /a.php\nauto_prepend_file = /b.php\n", "/b.php"),
+    # PHP reads CR and CRLF line ends, and a few bare words as nothing.
+    ('auto_prepend_file = "/a/b.php"\r\n', "/a/b.php"), ("memory_limit = 1G\rauto_prepend_file = /a/b.php\r", "/a/b.php"),
+    ("auto_prepend_file = none\n", ""), ("auto_prepend_file = Off ; no more\n", ""), ('auto_prepend_file = "none"\n', "none"),
 ])
 def test_prepend_setting_reads_the_last_value_php_would(text, value):
     assert prepend_setting(text) == value
+
+
+def test_a_nested_user_ini_with_crlf_line_ends_is_a_bypass():
+    inis = {DOCROOT + "/forms/.user.ini": 'auto_prepend_file = "%s"\r\n' % WAF}
+    assert guard_bypasses(["forms/contact.php"], DOCROOT, GUARD, inis) == [
+        {"script": "forms/contact.php", "user_ini": "forms/.user.ini", "prepend": WAF}]
 
 
 def test_a_nearer_user_ini_that_prepends_another_file_bypasses_the_guard():

@@ -32,9 +32,10 @@ def after_login(commands):
 @pytest.mark.parametrize("rename_over, expected", [
     (True, ["TYPE I", "PASV", "STOR www/.a.ini.part-X", "SITE CHMOD 640 www/.a.ini.part-X",
             "RNFR www/.a.ini.part-X", "RNTO www/a.ini"]),
+    # The target is listed first: a rename refused for another reason is no cause to delete the file.
     (False, ["TYPE I", "PASV", "STOR www/.a.ini.part-X", "SITE CHMOD 640 www/.a.ini.part-X",
-             "RNFR www/.a.ini.part-X", "RNTO www/a.ini", "DELE www/a.ini", "RNFR www/.a.ini.part-X",
-             "RNTO www/a.ini"]),
+             "RNFR www/.a.ini.part-X", "RNTO www/a.ini", "OPTS MLST type;size;modify;unix.mode;", "TYPE A", "PASV",
+             "MLSD www", "DELE www/a.ini", "RNFR www/.a.ini.part-X", "RNTO www/a.ini"]),
 ], ids=["rename-over", "server-refuses-rename-over"])
 def test_store_replaces_a_file_whole_under_its_mode(tmp_path, certificates, rename_over, expected):
     (tmp_path / "www").mkdir()

@@ -211,3 +211,14 @@ def test_a_ca_path_that_is_no_certificate_is_named(run_module, tmp_path):
                                                   "dest": str(tmp_path / "copy"),
                                                   "ca_path": str(tmp_path / "not-a-ca.pem")})
     assert failed and result["msg"].startswith("site_files: ca_path %s: not a PEM file" % (tmp_path / "not-a-ca.pem"))
+
+
+def test_every_user_ini_is_copied_whatever_the_globs_leave_out(tmp_path):
+    """The guard's checks read the copy's .user.ini files: a glob of the user's (here every dot file) leaves out
+    the others, never a .user.ini, which decides what PHP prepends for its folder."""
+    plan = SiteCopy(tmp_path / "copy", exclude=["**/.*"]).plan([
+        ("forms/.user.ini", {"type": "file", "size": "10", "modify": "20260101000000"}),
+        ("forms/.htaccess", {"type": "file", "size": "10", "modify": "20260101000000"}),
+        ("forms/contact.php", {"type": "file", "size": "10", "modify": "20260101000000"}),
+    ])
+    assert sorted(relative for relative, _facts in plan["fetch"]) == ["forms/.user.ini", "forms/contact.php"]

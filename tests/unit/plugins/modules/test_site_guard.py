@@ -15,6 +15,7 @@ import stat
 import pytest
 from ansible.modules import blockinfile
 
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.ftps import FtpsError, FtpsSite
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.site_guard import with_block, without_block
 from ansible_collections.mailops.ovh_hosting.plugins.modules import site_guard
 from support.ftps_server import PASSWORD, USER, make_certificates, serving_ftps
@@ -55,8 +56,7 @@ def writes(commands):
             if command.split(" ")[0] in ("MKD", "STOR", "RNFR", "RNTO", "DELE", "RMD", "SITE")]
 
 
-def test_deploy_writes_the_folder_then_user_ini_each_by_rename_and_a_second_run_nothing(run_module, tmp_path,
-                                                                                         certificates):
+def test_deploy_writes_the_folder_then_user_ini_by_renames_and_a_rerun_nothing(run_module, tmp_path, certificates):
     home = site_home(tmp_path, b"memory_limit = 256M\n")
     with serving_ftps(home, certificates) as server:
         result, failed = run_module(site_guard.main, args(server, tmp_path))
@@ -71,7 +71,9 @@ def test_deploy_writes_the_folder_then_user_ini_each_by_rename_and_a_second_run_
         "MKD www/.form_captcha",
         "STOR www/.form_captcha/..htaccess.part-X", "SITE CHMOD 644 www/.form_captcha/..htaccess.part-X",
         "RNFR www/.form_captcha/..htaccess.part-X", "RNTO www/.form_captcha/.htaccess",
+        # The secret's file private before it holds the secret.
         "STOR www/.form_captcha/.config.php.part-X", "SITE CHMOD 600 www/.form_captcha/.config.php.part-X",
+        "STOR www/.form_captcha/.config.php.part-X",
         "RNFR www/.form_captcha/.config.php.part-X", "RNTO www/.form_captcha/config.php",
         "STOR www/.form_captcha/.forbidden.html.part-X", "SITE CHMOD 644 www/.form_captcha/.forbidden.html.part-X",
         "RNFR www/.form_captcha/.forbidden.html.part-X", "RNTO www/.form_captcha/forbidden.html",
@@ -115,7 +117,7 @@ def test_a_new_secret_replaces_config_php_after_a_private_backup(run_module, tmp
         result, failed = run_module(site_guard.main, args(server, tmp_path, secret="new-secret"))
         commands = writes(server.commands)
     assert not failed and result["written"] == [".form_captcha/config.php"], result
-    assert commands[0] == "STOR www/.form_captcha/.config.php.part-X" and len(commands) == 4
+    assert commands[0] == "STOR www/.form_captcha/.config.php.part-X" and len(commands) == 5
     (backup,) = result["backups"]
     saved = backup["backup"]
     assert backup["file"] == ".form_captcha/config.php" and SECRET.encode() in open(saved, "rb").read()
@@ -133,10 +135,10 @@ def test_absent_gives_the_site_back_byte_for_byte(run_module, tmp_path, certific
     home = site_home(tmp_path, user_ini)
     before = tree(home)
     with serving_ftps(home, certificates) as server:
-        deployed, _ = run_module(site_guard.main, args(server, tmp_path))
+        deployed, _failed = run_module(site_guard.main, args(server, tmp_path))
         removed, failed = run_module(site_guard.main, args(server, tmp_path, state="absent"))
         server.commands.clear()
-        again, _ = run_module(site_guard.main, args(server, tmp_path, state="absent"))
+        again, _failed_again = run_module(site_guard.main, args(server, tmp_path, state="absent"))
         commands = writes(server.commands)
     assert deployed["changed"] and not failed and removed["changed"], removed
     assert tree(home) == before
@@ -189,3 +191,29 @@ def test_bad_input_is_named_before_any_connection(run_module, tmp_path, certific
         commands = list(server.commands)
     assert failed and message in result["msg"], result
     assert commands == []
+
+
+def test_a_user_ini_lost_by_a_cut_replace_is_named_not_written_anew(run_module, tmp_path, certificates):
+    """On a server that cannot rename onto a file the old .user.ini is deleted before the rename: a cut there
+    leaves only the temporary file. A rerun must not take the site for one without .user.ini."""
+    home = site_home(tmp_path)
+    leftover = home / "www" / "..user.ini.part-0123abcd"
+    leftover.write_bytes(with_block(b"memory_limit = 256M\n", MARKER, BLOCK))
+    with serving_ftps(home, certificates) as server:
+        result, failed = run_module(site_guard.main, args(server, tmp_path))
+        commands = writes(server.commands)
+    assert failed and "..user.ini.part-0123abcd holds what a cut run was writing there" in result["msg"], result
+    assert commands == [] and leftover.exists()
+
+
+def test_the_secret_file_is_private_before_it_holds_the_secret(tmp_path, certificates):
+    """The server is cut when the mode is set: the temporary file it leaves holds no secret for others to read."""
+    home = site_home(tmp_path)
+    (home / "www" / "g").mkdir()
+    with serving_ftps(home, certificates, cut_at=("SITE", 1)) as server:
+        site = FtpsSite("127.0.0.1", server.port, USER, PASSWORD, timeout=10, ca_path=server.ca)
+        with pytest.raises(FtpsError):
+            with site:
+                site.store("www/g/config.php", SECRET.encode(), mode=0o600)
+    (left,) = (home / "www" / "g").iterdir()
+    assert left.name.startswith(".config.php.part-") and left.read_bytes() == b""

@@ -10,19 +10,16 @@ OVHcloud web hostings does), and state=absent, which deletes the .user.ini it cr
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 from pathlib import Path
 
 import pytest
 from support.collection import REPO
+from support.php_server import free_port, prepend_of, request, wait_for
 from support.playbooks import PLAYBOOKS, Ansible
 # siteverify is a fixture.
 from support.siteverify import GOOD_TOKEN, SECRET, SiteVerify, siteverify  # noqa: F401 pylint: disable=unused-import
@@ -32,12 +29,6 @@ PHP = shutil.which("php")
 PHP_CGI = shutil.which("php-cgi")
 
 pytestmark = pytest.mark.skipif(PHP is None, reason="php-cli is not installed (make system-deps installs it)")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def tree(root):
@@ -68,30 +59,6 @@ def run_role(tmp_path, docroot, verify_url, state, mode="enforce", check=False):
     assert run.rc == 0, run
     assert SECRET not in run.output, "the secret key reached the output"
     return run.changed()
-
-
-def wait_for(port):
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("php -S did not listen on %d" % port)
-
-
-def request(port, method, path, fields=None):
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    body = urllib.parse.urlencode(fields) if fields is not None else None
-    headers = {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}
-    connection.request(method, path, body=body, headers=headers)
-    response = connection.getresponse()
-    return response.status, dict(response.getheaders()), response.read().decode()
-
-
-def prepend_of(user_ini):
-    return re.findall(r'(?m)^\s*auto_prepend_file\s*=\s*"?([^"\n]*)"?\s*$', user_ini.read_text())[-1]
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from ovhsim.testing import running_simulator
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.audit import run_audit
 from support.collection import REPO
 from support.ftps_server import PASSWORD, USER, make_certificates, serving_ftps
+from support import php_server
 from support.playbooks import Ansible
 from support.sim_checks import clear_of_hour_boundary
 # siteverify is a fixture.
@@ -234,6 +235,13 @@ def test_the_guard_over_ftps_stops_a_post_without_a_token_and_absent_gives_the_s
         assert sent_today(shop) == 0, "a POST without a valid token sent mail"
         answer = post(shop, dict(MESSAGE, **{"cf-turnstile-response": GOOD_TOKEN}))
         assert answer.endswith("Thank you, your message was sent.") and "X-Site-Prepend: ran" in answer, answer
+        assert sent_today(shop) == 1
+
+        # The same site under php -S, given the file its .user.ini prepends (php -S reads no .user.ini).
+        sendmail = "%s sendmail --service %s --url %s -t -i" % (OVHSIM, START, shop["sim"].admin_url)
+        with php_server.serving(shop["docroot"], sendmail) as port:
+            status, headers, _body = php_server.request(port, "POST", "/contact.php", MESSAGE)
+            assert (status, headers.get("X-Form-Captcha")) == (403, "no Captcha token was sent")
         assert sent_today(shop) == 1
 
         removed = guard(shop, server, siteverify, form_captcha_state="absent")

@@ -15,7 +15,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-from ovhsim.testing import running_simulator
 
 from support.collection import REPO
 from support.playbooks import PLAYBOOKS, Ansible
@@ -24,12 +23,6 @@ from support.sim_checks import clear_of_hour_boundary
 DOCROOTS = REPO / "tests" / "fixtures" / "docroots"
 OPEN = "shop-1.cluster021.hosting.ovh.net"    # the contact form fixture: unprotected
 SAFE = "blog-2.cluster021.hosting.ovh.net"    # a Turnstile form its handler verifies
-
-
-@pytest.fixture(scope="module")
-def simulator():
-    with running_simulator(action_delay=0) as sim:
-        yield sim
 
 
 @pytest.fixture

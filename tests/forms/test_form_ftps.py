@@ -24,7 +24,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ovhsim.testing import running_simulator
 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.mail_scripts.audit import run_audit
 from support.collection import REPO
@@ -123,12 +122,6 @@ def test_an_inventory_hosting_whose_access_is_unknown_is_named_not_audited_on_th
 CONTACT = REPO / "tests" / "fixtures" / "docroots" / "contact_form"
 OVHSIM = Path(sys.executable).with_name("ovhsim")
 PHP_CGI = shutil.which("php-cgi")
-
-
-@pytest.fixture(scope="module")
-def simulator():
-    with running_simulator(action_delay=0) as sim:
-        yield sim
 
 
 @pytest.fixture

@@ -165,8 +165,7 @@ class GuardSite(object):
     def apply(self, plan, state):
         """Carry out ``plan``, a backup made of each file before it is replaced or deleted (``self.backups``)."""
         backups = self.backups
-        replaced = dict(("%s/%s" % (self.folder, name), data) for name, data in (state["folder"] or {}).items())
-        replaced[".user.ini"] = state["user_ini"]
+        replaced = self._current(state)
         if plan["make_folder"]:
             self.site.make_folder(self.path(self.folder))
         for name, data, mode in plan["writes"]:
@@ -185,8 +184,7 @@ class GuardSite(object):
 
     def diff(self, plan, state):
         """Before and after of each file the plan writes or deletes; the secret ones named, never shown."""
-        replaced = dict(("%s/%s" % (self.folder, name), data) for name, data in (state["folder"] or {}).items())
-        replaced[".user.ini"] = state["user_ini"]
+        replaced = self._current(state)
         diffs = []
         for name, data, _mode in plan["writes"]:
             diffs.append({"before_header": self.path(name), "after_header": self.path(name),
@@ -200,6 +198,12 @@ class GuardSite(object):
             diffs.append({"before_header": self.path(self.folder), "after_header": "%s (removed)" % self.path(self.folder),
                           "before": "".join("%s\n" % name for name in sorted(state["folder"])), "after": ""})
         return diffs
+
+    def _current(self, state):
+        """The bytes now on the site of each file the plan may replace, by its name under the root."""
+        current = {posixpath.join(self.folder, name): data for name, data in (state["folder"] or {}).items()}
+        current[".user.ini"] = state["user_ini"]
+        return current
 
     def _shown(self, name, data):
         if data is None:

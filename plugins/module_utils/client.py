@@ -208,22 +208,26 @@ class HostingApi:
             from ansible.module_utils.basic import missing_required_lib
 
             module.fail_json(msg=missing_required_lib("ovh"), exception=OVH_IMPORT_ERROR)
-        params = module.params
         try:
-            return cls(
-                endpoint=params.get("endpoint"),
-                application_key=params.get("application_key"),
-                application_secret=params.get("application_secret"),
-                consumer_key=params.get("consumer_key"),
-                client_id=params.get("client_id"),
-                client_secret=params.get("client_secret"),
-                timeout=params.get("timeout"),
-                retries=params.get("retries"),
-                rate_limit=params.get("rate_limit"),
-                **kwargs
-            )
+            return cls.from_params(module.params, **kwargs)
         except HostingApiError as error:
             module.fail_json(msg=str(error))
+
+    @classmethod
+    def from_params(cls, params, **kwargs):
+        """The client for options checked against common.AUTH_ARGUMENT_SPEC (a module's or an action's)."""
+        return cls(
+            endpoint=params.get("endpoint"),
+            application_key=params.get("application_key"),
+            application_secret=params.get("application_secret"),
+            consumer_key=params.get("consumer_key"),
+            client_id=params.get("client_id"),
+            client_secret=params.get("client_secret"),
+            timeout=params.get("timeout"),
+            retries=params.get("retries"),
+            rate_limit=params.get("rate_limit"),
+            **kwargs
+        )
 
     def for_thread(self) -> HostingApi:
         """A client with its own HTTP session (not shared across threads), the same credentials and settings,

@@ -14,7 +14,7 @@ from ansible.module_utils.common.validation import check_type_int
 
 from .client import HostingApi
 
-__all__ = ("AUTH_ARGUMENT_SPEC", "HostingApi", "OvhModule", "argument_spec")
+__all__ = ("AUTH_ARGUMENT_SPEC", "HostingApi", "OvhModule", "argument_spec", "with_finite_ints")
 
 AUTH_ARGUMENT_SPEC = dict(
     endpoint=dict(type="str", fallback=(env_fallback, ["OVH_ENDPOINT"])),
@@ -55,7 +55,7 @@ class OvhModule(AnsibleModule):
             # infinite int option (OverflowError) and one of over 4,300 digits (ValueError when it logs the
             # invocation). Only then are the int options checked by finite_int, which refuses such a value with
             # ansible-core's usual message naming the option.
-            super().__init__(argument_spec=_with_finite_ints(spec), **kwargs)
+            super().__init__(argument_spec=with_finite_ints(spec), **kwargs)
 
     def client(self, **kwargs) -> HostingApi:
         return HostingApi.from_module(self, **kwargs)
@@ -81,6 +81,6 @@ def finite_int(value):
     return number
 
 
-def _with_finite_ints(spec: dict) -> dict:
+def with_finite_ints(spec: dict) -> dict:
     return {name: dict(option, type=finite_int) if option.get("type") == "int" else option
             for name, option in spec.items()}

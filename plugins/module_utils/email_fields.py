@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) mailops.ovh_hosting contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""OVH e-mail objects to snake_case facts, bounce categories, and sorting by parsed date.
+"""OVH e-mail objects to snake_case facts, bounce categories, sorting by parsed date, and the report recipient's
+address check.
 
 The facts format is the contract shared by ``email_info``, ``email`` and the ``hostings`` inventory plugin.
 """
@@ -117,3 +118,17 @@ def volume_facts(volumes) -> list:
     """``hosting.web.mail.VolumeHistory`` objects, oldest first."""
     facts = [{"date": volume.get("date"), "volume": volume.get("volume")} for volume in volumes or ()]
     return sorted(facts, key=_sort_key)
+
+
+# The report recipient (the e-mail object's ``email``): a plain address, as OVH takes it.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@" + _LABEL
+                      + r"(?:\." + _LABEL + r")+$")
+
+
+def address_problem(address):
+    """Why ``address`` can't receive the error report, or None."""
+    if len(address) > 254 or not _ADDRESS.fullmatch(address) or len(address.split("@")[0]) > 64:
+        return "report_recipient %r is not an e-mail address (expected such as ops@example.com, or \"\" to clear)" % (
+            address,)
+    return None

@@ -284,19 +284,14 @@ failures:
   elements: str
 """
 
-import re
-
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils import email_state
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import OvhModule
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_facts, email_object
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import address_problem, email_facts, email_object
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_outcome import diff_of, hostings_outcome
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_service import Wanted, converge
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import NotTried, concurrency_problem, failure_message
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import concurrency_problem
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import service_name_problem
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.waiter import WaitTimeout
-
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ADDRESS = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@" + _LABEL
-                      + r"(?:\." + _LABEL + r")+$")
 
 HOSTING_OPTIONS = dict(
     service_name=dict(type="str", required=True),
@@ -305,14 +300,6 @@ HOSTING_OPTIONS = dict(
     allow_force=dict(type="bool"),
     current=dict(type="dict"),
 )
-
-
-def address_problem(address):
-    """Why ``address`` can't receive the error report, or None."""
-    if len(address) > 254 or not _ADDRESS.fullmatch(address) or len(address.split("@")[0]) > 64:
-        return "report_recipient %r is not an e-mail address (expected such as ops@example.com, or \"\" to clear)" % (
-            address,)
-    return None
 
 
 def current_problem(entry):
@@ -361,12 +348,6 @@ def problems_of(params, wanted):
     return problems
 
 
-def diff_of(result):
-    def fields(email):
-        return dict(state=email.get("state"), report_recipient=email.get("email") or None)
-    return dict(before=fields(result.before), after=fields(result.after))
-
-
 def exit_one(module, result):
     """The one-hosting form's result, as it always was."""
     name = result.service_name
@@ -385,32 +366,10 @@ def exit_one(module, result):
 
 
 def exit_many(module, results):
-    hostings, diffs = [], []
-    for result in results:
-        name = result.service_name
-        hostings.append(dict(
-            service_name=name, changed=result.changed, actions=result.actions, failed=not result.ok,
-            met_pending=result.met_pending,
-            before=email_facts(name, result.before) if result.before is not None else None,
-            email=email_facts(name, result.after) if result.after is not None else None,
-        ))
-        if result.changed and result.before is not None and result.after is not None:
-            diffs.append(dict(diff_of(result), before_header=name, after_header=name))
-    outcome = dict(changed=any(result.changed for result in results), hostings=hostings)
-    if module._diff:
-        outcome["diff"] = diffs
-    failed = [result for result in results if not result.ok]
-    if failed:
-        errors = [result.error for result in failed]
-        messages = [result.message() for result in failed]
-        module.fail_json(msg=failure_message(_as_messages(errors, messages), len(results), verb="failed"),
-                         failures=messages, failed_hostings=[result.failure() for result in failed], **outcome)
+    outcome = hostings_outcome(results, with_diff=module._diff)
+    if "failures" in outcome:
+        module.fail_json(**outcome)
     module.exit_json(**outcome)
-
-
-def _as_messages(errors, messages):
-    """The errors as failure_message takes them: each one's message, an outage's left as it is."""
-    return [error if isinstance(error, NotTried) else message for error, message in zip(errors, messages)]
 
 
 def main():

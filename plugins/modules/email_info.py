@@ -212,27 +212,10 @@ failures:
 """
 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import OvhModule
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import (
-    bounce_facts,
-    email_facts,
-    volume_facts,
-)
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_read import read_many
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import (
-    concurrency_problem,
-    failure_message,
-    gather,
-)
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import concurrency_problem
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import service_name_problem
-
-
-def read_hosting(api, service_name, bounces, volumes):
-    facts = email_facts(service_name, api.get_email(service_name))
-    if bounces:
-        facts["bounces"] = bounce_facts(api.get_bounces(service_name, bounces))
-    if volumes:
-        facts["volumes"] = volume_facts(api.get_volumes(service_name))
-    return facts
 
 
 def main():
@@ -268,20 +251,14 @@ def main():
     except HostingApiError as error:
         module.fail_api(error)
 
-    outcomes = gather(
-        api, names, lambda client, name: read_hosting(client, name, params["bounces"], params["volumes"]),
-        concurrency=params["concurrency"],
-    )
-    hostings = [outcome.value for outcome in outcomes if outcome.ok]
-    failed = [outcome for outcome in outcomes if not outcome.ok]
-    if failed:
-        errors = [outcome.error for outcome in failed]
-        result = dict(failures=[str(error) for error in errors], hostings=hostings)
-        # Keys OVH refuses fail every hosting alike: that is no list of unreadable hostings, and no report to write.
-        if not any(error.credentials_refused for error in errors):
-            result["unreadable"] = [error.fact() for error in errors]
-        module.fail_json(msg=failure_message(errors, len(outcomes)), **result)
-    module.exit_json(changed=False, hostings=hostings)
+    read = read_many(api, names, bounces=params["bounces"], volumes=params["volumes"],
+                     concurrency=params["concurrency"])
+    if read.errors:
+        result = dict(failures=[str(error) for error in read.errors], hostings=read.hostings)
+        if not read.credentials_refused:
+            result["unreadable"] = read.unreadable()
+        module.fail_json(msg=read.message(), **result)
+    module.exit_json(changed=False, hostings=read.hostings)
 
 
 if __name__ == "__main__":

@@ -20,15 +20,15 @@ reading its bounces; only the others get a bounce read.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils import email_state
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import email_object
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_fields import address_problem, email_object
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_service import Wanted, complies
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import service_name_problem
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.bounce_window import bounce_ratio
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils.report_text import terminal
 
@@ -57,24 +57,6 @@ GUARD_ACTIONS = ("block", "report")
 DEFAULT_FACTS_MAX_AGE = 300
 # Clocks of the controller and of a cache written elsewhere may differ a little.
 _CLOCK_SLACK = 60
-
-
-def as_text(entries) -> str:
-    """The role's working lists as JSON text: Ansible holds a fact of text at once, while a list of a thousand
-    dicts costs it seconds each time a task sets or reads it."""
-    return json.dumps(entries, default=str)
-
-
-def from_text(entries) -> list:
-    """A working list given as JSON text (``as_text``) or as a list."""
-    return json.loads(entries) if isinstance(entries, str) else list(entries)
-
-
-def pick(entries, attribute=None, where=None) -> list:
-    """The entries (or their ``attribute``) whose ``where`` key is true: the few a step needs, picked here so that
-    Ansible never templates the whole list."""
-    picked = [entry for entry in from_text(entries) if where is None or entry[where]]
-    return picked if attribute is None else [entry[attribute] for entry in picked]
 
 
 class PolicyError(ValueError):
@@ -127,7 +109,7 @@ def settings(targets, hostvars, context, first, forced_state=None, facts_max_age
 def _names(targets):
     if isinstance(targets, str):
         return [name.strip() for name in targets.split(",") if name.strip()]
-    return [str(name) for name in targets or []]
+    return [str(name).strip() for name in targets or [] if str(name).strip()]
 
 
 def _host_vars(hostvars, host):
@@ -149,6 +131,12 @@ def _normalise(entry):
     if entry["report_recipient"] is not None and not isinstance(entry["report_recipient"], str):
         problems.append("%semail_policy_report_recipient must be an address, \"\" or null, got %r" % (
             where, entry["report_recipient"]))
+    elif entry["report_recipient"] and address_problem(entry["report_recipient"]):
+        problems.append("%semail_policy_%s" % (where, address_problem(entry["report_recipient"])))
+    name_problem = service_name_problem(entry["service_name"]) if isinstance(entry["service_name"], str) else (
+        "%r is no service name" % (entry["service_name"],))
+    if name_problem:
+        problems.append("%semail_policy_service_name: %s" % (where, name_problem))
     try:
         entry["allow_force"] = boolean(entry["allow_force"], strict=True)
     except TypeError:
@@ -297,10 +285,9 @@ def results(judged, applied):
     return summary
 
 
-def summary(judged, applied, check_mode=False) -> dict:
-    """What the role prints: a line per hosting with something to say, the fleet's counts, and the failures.
-    Every text is made safe for the terminal (OVH's messages are untrusted)."""
-    entries = results(from_text(judged), applied)
+def summary(entries, check_mode=False) -> dict:
+    """What the role prints, from ``results``: a line per hosting with something to say, the fleet's counts, and
+    the failures. Every text is made safe for the terminal (OVH's messages are untrusted)."""
     said = [entry for entry in entries if entry["why"]]
     failures = [terminal(entry["failure"]) for entry in entries if entry["failed"]]
     counts = "%d of %d hosting(s) %s; guard triggered on %d; %d failed" % (

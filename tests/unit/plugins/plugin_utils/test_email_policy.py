@@ -206,14 +206,16 @@ def test_a_guard_on_an_already_blocked_hosting_says_it_keeps_it_blocked():
         "guard: 30 bounces today for 100 mails sent today (30.0%, over 20.0%): kept blocked (ko)"]
 
 
-def test_a_step_picks_only_the_names_or_requests_it_needs_from_either_form():
-    policy = settings(["a", "b", "c"], {"a": {"email_policy_guard_max_bounce_ratio": 0.2}, "b": {},
-                                        "c": {"email_policy_guard_max_bounce_ratio": 0.2}}, {}, "a")
-    for held in (policy, email_policy.as_text(policy)):  # ansible-core 2.16 to 2.18 hand the list back
-        assert email_policy.pick(held, attribute="service_name", where="read_first") == ["a", "c"]
-        assert [entry["host"] for entry in email_policy.pick(held)] == ["a", "b", "c"]
-    with pytest.raises(KeyError):
-        email_policy.pick(policy, attribute="service_name", where="no_such_key")
+def test_bad_service_names_and_addresses_fail_naming_the_hosting_and_the_variable():
+    with pytest.raises(email_policy.PolicyError) as error:
+        settings(["a", "b"], {"a": {"email_policy_report_recipient": "not an address"},
+                              "b": {"email_policy_service_name": "../x"}}, {}, "a")
+    assert "hosting a: email_policy_report_recipient 'not an address' is not an e-mail address" in str(error.value)
+    assert "hosting b: email_policy_service_name: " in str(error.value)
+
+
+def test_targets_given_as_a_list_are_trimmed_like_a_comma_separated_string():
+    assert [entry["service_name"] for entry in settings([" a", "b ", ""], {}, {}, None)] == ["a", "b"]
 
 
 def test_the_summary_says_each_hosting_with_something_to_say_then_the_counts_and_the_failures():
@@ -224,7 +226,7 @@ def test_the_summary_says_each_hosting_with_something_to_say_then_the_counts_and
     applied = {"hostings": [{"service_name": "a", "changed": True, "actions": ["BLOCK"], "before": facts("a"),
                              "email": facts("a", state="ko")}]}
     for check_mode, verb in ((False, "changed"), (True, "would change")):
-        summary = email_policy.summary(email_policy.as_text(judged), applied, check_mode=check_mode)
+        summary = email_policy.summary(email_policy.results(judged, applied), check_mode=check_mode)
         assert summary["lines"][-1] == "1 of 3 hosting(s) %s; guard triggered on 0; 1 failed" % verb
     assert summary["lines"][0] == "a: state: ok -> ko by BLOCK (wanted blocked)"
     assert summary["hostings"] == 3 and len(summary["failures"]) == 1

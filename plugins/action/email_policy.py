@@ -58,15 +58,16 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg=str(error))
         results = email_policy.results(judged, applied)
         summary = email_policy.summary(results, check_mode=check_mode)
-        result.update(changed=any(entry["changed"] for entry in results),
-                      ansible_facts=dict(email_policy_results=results, email_policy_summary=summary))
+        result["changed"] = any(entry["changed"] for entry in results)
         if self._task.diff:
             result["diff"] = (applied or {}).get("diff", [])
         if summary["failures"] and not args["continue_on_error"]:
-            # Failed, Ansible sets no fact: the same values are in the task's result.
-            result.update(failed=True, email_policy_results=results, email_policy_summary=summary,
-                          msg="%d of %d hosting(s) failed: %s" % (len(summary["failures"]), summary["hostings"],
-                                                                 "; ".join(summary["failures"])))
+            # A failed task sets no fact: the same values are in its result.
+            failures = summary["failures"]
+            message = "%d of %d hosting(s) failed: %s" % (len(failures), summary["hostings"], "; ".join(failures))
+            result.update(failed=True, msg=message, email_policy_results=results, email_policy_summary=summary)
+        else:
+            result["ansible_facts"] = dict(email_policy_results=results, email_policy_summary=summary)
         return result
 
     def _context(self, task_vars) -> dict:

@@ -56,9 +56,12 @@ class ActionModule(ActionBase):
                 wait_timeout=args["wait_timeout"], concurrency=args["concurrency"])
         except (email_policy.PolicyError, policy_run.ReadRefused, HostingApiError) as error:
             return dict(result, failed=True, msg=str(error))
-        results = email_policy.results(judged, applied)
-        summary = email_policy.summary(results, check_mode=check_mode)
-        result["changed"] = any(entry["changed"] for entry in results)
+        every = email_policy.results(judged, applied)
+        summary = email_policy.summary(every, check_mode=check_mode)
+        result["changed"] = any(entry["changed"] for entry in every)
+        # Only the hostings with something to say: Ansible copies a result several times over, and an entry for
+        # each of a thousand hostings that comply cost a run over half a second; the summary counts them.
+        results = [entry for entry in every if entry["why"]]
         if self._task.diff:
             result["diff"] = (applied or {}).get("diff", [])
         if summary["failures"] and not args["continue_on_error"]:
@@ -93,9 +96,10 @@ class HostVarsAsSet(Mapping):
         return host in self._hostvars
 
     def __getitem__(self, host):
-        if host not in self._hostvars:
+        variables = self._hostvars.raw_get(host)
+        if not isinstance(variables, Mapping):  # ansible-core's marker of a host not in the inventory
             raise KeyError(host)
-        return _HostValues(host, self._hostvars.raw_get(host), self._templar)
+        return _HostValues(host, variables, self._templar)
 
     def __iter__(self):
         return iter(self._hostvars)
@@ -112,7 +116,7 @@ class _HostValues(Mapping):
 
     def __getitem__(self, name):
         value = self._variables[name]
-        if not self._templar.is_template(value):
+        if not _may_hold_template(self._templar, value):
             return value
         if self._host_templar is None:
             self._host_templar = self._templar.copy_with_new_env(available_variables=self._variables)
@@ -129,3 +133,15 @@ class _HostValues(Mapping):
 
     def __len__(self):
         return len(self._variables)
+
+
+def _may_hold_template(templar, value) -> bool:
+    """Whether a string in ``value`` looks like a template: a quick look at the text, where ansible-core's
+    is_template renders the value to find out."""
+    if isinstance(value, str):
+        return templar.is_possibly_template(value)
+    if isinstance(value, Mapping):
+        return any(_may_hold_template(templar, item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_may_hold_template(templar, item) for item in value)
+    return False

@@ -78,7 +78,7 @@ def settings(targets, hostvars, context, first, forced_state=None, facts_max_age
     problems, result = [], []
     for target in _names(targets):
         # A name that is no inventory host (-e hostings) has no vars of its own: it takes the role's context.
-        host_vars = _host_vars(hostvars, target) if target in hostvars else context
+        host_vars = _host_vars(hostvars, target, context)
         entry = {"host": target}
         for name, setting in VARIABLES.items():
             if setting in play_values:
@@ -112,11 +112,12 @@ def _names(targets):
     return [str(name).strip() for name in targets or [] if str(name).strip()]
 
 
-def _host_vars(hostvars, host):
+def _host_vars(hostvars, host, otherwise=None):
+    """The variables of ``host``, or ``otherwise`` (else nothing) when it is no inventory host."""
     try:
-        return hostvars[host] if host is not None and host in hostvars else {}
+        return hostvars[host] if host is not None else (otherwise or {})
     except KeyError:
-        return {}
+        return otherwise or {}
 
 
 def _normalise(entry):

@@ -96,10 +96,9 @@ class HostVarsAsSet(Mapping):
         return host in self._hostvars
 
     def __getitem__(self, host):
-        variables = self._hostvars.raw_get(host)
-        if not isinstance(variables, Mapping):  # ansible-core's marker of a host not in the inventory
+        if host not in self._hostvars:  # raw_get's answer for such a host fails outside a template
             raise KeyError(host)
-        return _HostValues(host, variables, self._templar)
+        return _HostValues(host, self._hostvars.raw_get(host), self._templar)
 
     def __iter__(self):
         return iter(self._hostvars)

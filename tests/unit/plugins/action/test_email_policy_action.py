@@ -58,6 +58,8 @@ class FakeHostVars:
         return len(self.hosts)
 
     def raw_get(self, host):
+        if host not in self.hosts:  # ansible-core 2.19 answers with a marker that fails outside a template
+            raise RuntimeError("A required TemplateContext context is not active.")
         return self.hosts[host]
 
 
@@ -249,3 +251,17 @@ def test_bad_options_fail_with_a_message_naming_them(api):
     result = run_action({sn(1): {}}, concurrency=0, wait_timeout=-1)
     assert result["failed"] is True and call_list(api) == []
     assert "concurrency must be 1 or more, got 0" in result["msg"] and "wait_timeout must be 0 or more" in result["msg"]
+
+
+def test_names_that_are_no_inventory_host_take_the_values_of_the_tasks_context(api, fake_time):
+    api.get(API + "/hosting/web/%s/email" % sn(7), json=email("ok"))
+    api.post(API + "/hosting/web/%s/email/request" % sn(7), json="Action BLOCK requested")
+    api.get(API + "/hosting/web/%s/email" % sn(7), json=email("ko"))
+    result = run_action({"localhost": {}}, hostings=[sn(7)], forced_state="blocked",
+                        context={"email_policy_report_recipient": RECIPIENT})
+    assert not result.get("failed"), result
+    assert call_list(api) == [AUTH_TIME, ("GET", "/hosting/web/%s/email" % sn(7)),
+                              ("POST", "/hosting/web/%s/email/request" % sn(7)),
+                              ("GET", "/hosting/web/%s/email" % sn(7))]
+    assert [entry["why"] for entry in result["ansible_facts"]["email_policy_results"]] == [
+        ["state: ok -> ko by BLOCK (wanted blocked)"]]

@@ -48,7 +48,7 @@ class ActionModule(ActionBase):
         try:
             policy = email_policy.settings(
                 task_vars["ansible_play_batch"] if args["hostings"] is None else args["hostings"],
-                HostVarsAsSet(task_vars["hostvars"], self._templar), self._context(task_vars),
+                HostVarsAsSet(task_vars["hostvars"], task_vars.get("groups", {}).get("all", ()), self._templar), self._context(task_vars),
                 task_vars.get("inventory_hostname"), forced_state=args["forced_state"],
                 facts_max_age=args["facts_max_age"])
             judged, applied = policy_run.run(
@@ -89,14 +89,16 @@ class HostVarsAsSet(Mapping):
     """The play's hostvars, each host's values templated only when they hold a template: ``hostvars[host]``
     templates (and copies) every value read, a cost that adds up over a thousand hosts."""
 
-    def __init__(self, hostvars, templar):
+    def __init__(self, hostvars, inventory_hosts, templar):
         self._hostvars, self._templar = hostvars, templar
+        # hostvars looks a name up in the inventory each time; the implicit localhost is no member of groups.all
+        self._known = set(inventory_hosts)
 
     def __contains__(self, host):
-        return host in self._hostvars
+        return host in self._known or host in self._hostvars
 
     def __getitem__(self, host):
-        if host not in self._hostvars:  # raw_get's answer for such a host fails outside a template
+        if host not in self:  # raw_get's answer for such a host fails outside a template
             raise KeyError(host)
         return _HostValues(host, self._hostvars.raw_get(host), self._templar)
 

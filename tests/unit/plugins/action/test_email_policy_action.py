@@ -77,7 +77,7 @@ def run_action(hosts, check_mode=False, diff=False, context=None, **args):
     task.check_mode, task.diff, task.async_val = check_mode, diff, 0
     first = next(iter(hosts))
     task_vars = dict(context or {}, hostvars=FakeHostVars(hosts), ansible_play_batch=list(hosts),
-                     inventory_hostname=first)
+                     inventory_hostname=first, groups={"all": [host for host in hosts if host != "localhost"]})
     loader = DataLoader()
     action = ActionModule(task, MagicMock(), PlayContext(), loader, Templar(loader=loader, variables=task_vars),
                           None)

@@ -120,6 +120,12 @@ class ActingFleet:
                           "-e", "email_report_dir=%s" % (self.workdir / "report"),
                           "-e", "email_report_concurrency=%d" % self.args.concurrency)
 
+    def report_and_read(self):
+        """The best of ``--repeat`` runs of the report's read alone and of report.yml, taken in turn."""
+        runs = [(self.report_read(), self.report()) for dummy in range(self.args.repeat)]
+        return (min((read for read, dummy in runs), key=lambda run: run[0]),
+                min((report for dummy, report in runs), key=lambda run: run[0]))
+
     def report_read(self):
         """The read report.yml makes, alone in one task of its own playbook."""
         play = [{"name": "The report's read", "hosts": "localhost", "gather_facts": False, "tasks": [
@@ -169,8 +175,7 @@ def run_phases(args, workdir: Path, bin_dir: Path) -> list:
                         lines.append(f"rate limit {args.rate_limit:g}/s over the whole enforce run: at most "
                                      f"{busiest_second(log)} requests in one second")
                     if "h" in args.phases:
-                        read, read_calls, _log = fleet.report_read()
-                        report, report_calls, _log = fleet.report()
+                        (read, read_calls, _log), (report, report_calls, _log) = fleet.report_and_read()
                         rows.append((f"(h) the report's read alone, N={size}", read_calls, size, read, read))
                         rows.append((f"(h) report.yml, N={size}", report_calls, size, report, read))
         if "e" in args.phases and len(sizes) == 2:

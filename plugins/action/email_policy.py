@@ -37,19 +37,15 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        problems = [problem for problem in (
-            concurrency_problem(args["concurrency"]),
-            "wait_timeout must be 0 or more, got %d" % args["wait_timeout"] if args["wait_timeout"] < 0 else None,
-            "facts_max_age must be 0 or more, got %d" % args["facts_max_age"] if args["facts_max_age"] < 0 else None,
-        ) if problem]
+        problems = _option_problems(args)
         if problems:
             return dict(result, failed=True, msg="email_policy: " + "; ".join(problems))
         check_mode = bool(self._task.check_mode)
         try:
             policy = email_policy.settings(
                 task_vars["ansible_play_batch"] if args["hostings"] is None else args["hostings"],
-                HostVarsAsSet(task_vars["hostvars"], task_vars.get("groups", {}).get("all", ()), self._templar), self._context(task_vars),
-                task_vars.get("inventory_hostname"), forced_state=args["forced_state"],
+                HostVarsAsSet(task_vars["hostvars"], task_vars.get("groups", {}).get("all", ()), self._templar),
+                self._context(task_vars), task_vars.get("inventory_hostname"), forced_state=args["forced_state"],
                 facts_max_age=args["facts_max_age"])
             judged, applied = policy_run.run(
                 policy, lambda: HostingApi.from_params(args), check_mode=check_mode, with_diff=bool(self._task.diff),
@@ -59,19 +55,17 @@ class ActionModule(ActionBase):
         every = email_policy.results(judged, applied)
         summary = email_policy.summary(every, check_mode=check_mode)
         result["changed"] = any(entry["changed"] for entry in every)
-        # Only the hostings with something to say: Ansible copies a result several times over, and an entry for
-        # each of a thousand hostings that comply cost a run over half a second; the summary counts them.
-        results = [entry for entry in every if entry["why"]]
         if self._task.diff:
             result["diff"] = (applied or {}).get("diff", [])
-        if summary["failures"] and not args["continue_on_error"]:
+        # Only the hostings with something to say: Ansible copies a result several times over, and an entry for
+        # each of a thousand hostings that comply cost a run over half a second; the summary counts them.
+        facts = dict(email_policy_results=[entry for entry in every if entry["why"]], email_policy_summary=summary)
+        failures = summary["failures"]
+        if failures and not args["continue_on_error"]:
             # A failed task sets no fact: the same values are in its result.
-            failures = summary["failures"]
             message = "%d of %d hosting(s) failed: %s" % (len(failures), summary["hostings"], "; ".join(failures))
-            result.update(failed=True, msg=message, email_policy_results=results, email_policy_summary=summary)
-        else:
-            result["ansible_facts"] = dict(email_policy_results=results, email_policy_summary=summary)
-        return result
+            return dict(result, failed=True, msg=message, **facts)
+        return dict(result, ansible_facts=facts)
 
     def _context(self, task_vars) -> dict:
         """The per-hosting variables as this task sees them, to tell a value of the play from a host's own."""
@@ -146,3 +140,12 @@ def _may_hold_template(templar, value) -> bool:
     if isinstance(value, (list, tuple)):
         return any(_may_hold_template(templar, item) for item in value)
     return False
+
+
+def _option_problems(args) -> list:
+    """What is wrong with the task's numbers, before any host var is looked at."""
+    return [problem for problem in (
+        concurrency_problem(args["concurrency"]),
+        "wait_timeout must be 0 or more, got %d" % args["wait_timeout"] if args["wait_timeout"] < 0 else None,
+        "facts_max_age must be 0 or more, got %d" % args["facts_max_age"] if args["facts_max_age"] < 0 else None,
+    ) if problem]

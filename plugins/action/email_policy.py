@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ansible.errors import AnsibleError
+from ansible.module_utils.common.parameters import remove_values
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils import email_state
@@ -19,6 +20,11 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import concurrency_problem
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils import email_policy, policy_run
+
+try:
+    from ansible.parsing.vault import EncryptedString as VaultedValue  # ansible-core 2.19
+except ImportError:
+    from ansible.parsing.yaml.objects import AnsibleVaultEncryptedUnicode as VaultedValue
 
 ARGUMENT_SPEC = with_finite_ints(argument_spec(
     hostings=dict(type="list", elements="str"),
@@ -59,13 +65,13 @@ class ActionModule(ActionBase):
             result["diff"] = (applied or {}).get("diff", [])
         # Only the hostings with something to say: Ansible copies a result several times over, and an entry for
         # each of a thousand hostings that comply cost a run over half a second; the summary counts them.
-        facts = dict(email_policy_results=[entry for entry in every if entry["why"]], email_policy_summary=summary)
+        result.update(hostings=[entry for entry in every if entry["why"]], summary=summary)
         failures = summary["failures"]
         if failures and not args["continue_on_error"]:
-            # A failed task sets no fact: the same values are in its result.
-            message = "%d of %d hosting(s) failed: %s" % (len(failures), summary["hostings"], "; ".join(failures))
-            return dict(result, failed=True, msg=message, **facts)
-        return dict(result, ansible_facts=facts)
+            result.update(failed=True, msg="%d of %d hosting(s) failed: %s" % (
+                len(failures), summary["hostings"], "; ".join(failures)))
+        # What OVH answered is quoted in messages: never a secret of the task's, even echoed back.
+        return remove_values(result, _secrets(args))
 
     def _context(self, task_vars) -> dict:
         """The per-hosting variables as this task sees them, to tell a value of the play from a host's own."""
@@ -73,7 +79,7 @@ class ActionModule(ActionBase):
         for name in email_policy.VARIABLES:
             if name in task_vars:
                 try:
-                    context[name] = self._templar.template(task_vars[name])
+                    context[name] = plain(self._templar.template(task_vars[name]))
                 except AnsibleError as error:
                     raise email_policy.PolicyError("email_policy: %s: %s" % (name, error)) from error
         return context
@@ -112,11 +118,11 @@ class _HostValues(Mapping):
     def __getitem__(self, name):
         value = self._variables[name]
         if not _may_hold_template(self._templar, value):
-            return value
+            return plain(value)
         if self._host_templar is None:
             self._host_templar = self._templar.copy_with_new_env(available_variables=self._variables)
         try:
-            return self._host_templar.template(value)
+            return plain(self._host_templar.template(value))
         except AnsibleError as error:
             raise email_policy.PolicyError("email_policy: hosting %s: %s: %s" % (self._host, name, error)) from error
 
@@ -149,3 +155,19 @@ def _option_problems(args) -> list:
         "wait_timeout must be 0 or more, got %d" % args["wait_timeout"] if args["wait_timeout"] < 0 else None,
         "facts_max_age must be 0 or more, got %d" % args["facts_max_age"] if args["facts_max_age"] < 0 else None,
     ) if problem]
+
+
+class _Vaulted(str):
+    """A vaulted value, decrypted: its text for the API, never for a message (``%r`` of it is masked)."""
+
+    def __repr__(self):
+        return "'(a vaulted value)'"
+
+
+def plain(value):
+    """A vaulted value as its text, which messages do not show; any other value as it is."""
+    return _Vaulted(str(value)) if isinstance(value, VaultedValue) else value
+
+
+def _secrets(args) -> set:
+    return {str(args[name]) for name in ("application_secret", "consumer_key", "client_secret") if args.get(name)}

@@ -76,15 +76,16 @@ class Converged:
         return self.error is None
 
     def failure(self) -> dict:
-        """The error as the module returns it: hosting, call, status, query id, message and one-line summary."""
-        if isinstance(self.error, HostingApiError):
-            return self.error.fact()
-        return failure_fact(self.service_name, self.error)
+        """The error as the module returns it: hosting, call, status, query id, message and one-line summary.
+        Always this hosting's, also for an error raised before any call of its own (the clock's, say)."""
+        error = self.error
+        if isinstance(error, HostingApiError):
+            return failure_fact(self.service_name, error, call=error.call, status=error.status,
+                                query_id=error.query_id)
+        return failure_fact(self.service_name, error)
 
     def message(self) -> str:
-        if isinstance(self.error, HostingApiError):
-            return str(self.error)
-        return "hosting %s: %s" % (self.service_name, self.error)
+        return self.failure()["summary"]
 
 
 def complies(wanted: Wanted, email: dict) -> bool:

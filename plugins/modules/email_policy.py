@@ -34,10 +34,10 @@ description:
     O(mailops.ovh_hosting.email#module:hostings): with the same rules and refusals (a V(spam) hosting needs a purge,
     V(bounce) needs C(email_policy_allow_force), a purge in progress is waited for), read, changed and waited for
     concurrently (O(concurrency)) under the one O(rate_limit) of the task."
-  - Sets the facts C(email_policy_results) and C(email_policy_summary). A hosting that fails does not stop the
-    others; the task fails at the end naming each one (unless O(continue_on_error)), and then sets no fact (Ansible
-    sets none for a failed task) but returns the same values as RV(email_policy_results) and
-    RV(email_policy_summary).
+  - Returns RV(hostings) (the hostings with something to say) and RV(summary); the role sets them as the facts
+    C(email_policy_results) and C(email_policy_summary). A hosting that fails does not stop the others; the task
+    fails at the end naming each one, unless O(continue_on_error).
+  - A vaulted host var is used as its text and never shown in a message.
   - Runs in the controller's Python, which needs the C(ovh) library, and the credentials of its environment (as
     the inventory plugin does); the task's C(environment) keyword does not apply.
 options:
@@ -69,8 +69,8 @@ options:
   continue_on_error:
     description:
       - V(false) - the task fails at the end when a hosting could not be read or changed, naming each one.
-      - V(true) - it does not fail for them; they are in the facts (C(failed), C(failure), and
-        C(email_policy_summary.failures)), for a later task to say and fail on, as the role does.
+      - V(true) - it does not fail for them; they are in its result (C(failed) and C(failure) in RV(hostings),
+        and RV(summary.failures)), for a later task to say and fail on, as the role does.
       - Bad settings, and credentials OVH refuses, fail the task either way.
     type: bool
     default: false
@@ -106,10 +106,11 @@ EXAMPLES = r"""
       mailops.ovh_hosting.email_policy:
         hostings: "{{ groups['all'] }}"
         rate_limit: 1
+      register: policy
 
     - name: Say what changed and why
       ansible.builtin.debug:
-        msg: "{{ email_policy_summary.lines }}"
+        msg: "{{ policy.summary.lines }}"
 
 - name: Block two hostings, whatever their policy says
   hosts: localhost
@@ -124,26 +125,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-ansible_facts:
-  description: The facts set when the task does not fail.
-  returned: when the task does not fail
-  type: dict
-  contains:
-    email_policy_results:
-      description: As RV(email_policy_results).
-      type: list
-      elements: dict
-    email_policy_summary:
-      description: As RV(email_policy_summary).
-      type: dict
-email_policy_results:
+hostings:
   description:
     - One entry per hosting with something to say (changed, or would be in check mode; failed; or its guard
       triggered), in the order of O(hostings), saying what changed and why.
-    - The hostings that comply are counted in RV(email_policy_summary), not listed (a fact of an entry for each of a
-      thousand hostings costs Ansible over half a second to carry).
-    - The fact of that name, when the task does not fail.
-  returned: when some hostings failed (else as the fact)
+    - The hostings that comply are counted in RV(summary), not listed (an entry for each of a thousand hostings
+      costs Ansible over half a second to carry).
+  returned: success, and when some hostings failed
   type: list
   elements: dict
   contains:
@@ -176,18 +164,18 @@ email_policy_results:
       description: The report recipient after.
       type: str
     guard:
-      description: The guard's figures (C(max_ratio), C(action), C(judged), C(triggered), C(bounces), C(sent),
-        C(ratio)).
+      description:
+        - The guard's figures, C(max_ratio) (null when it is off), C(action), C(judged), C(triggered), and, when
+          judged, C(bounces), C(sent) and C(ratio) (with C(window_start) when the bounces were read, or
+          C(ratio_at_most) when the counters alone showed it could not trigger).
       type: dict
     why:
-      description: Sentences saying what was done and why; empty when nothing was.
+      description: Sentences saying what was done and why, or would be in check mode (never empty here).
       type: list
       elements: str
-email_policy_summary:
-  description:
-    - What to print, safe for a terminal (OVH's messages are untrusted).
-    - The fact of that name, when the task does not fail.
-  returned: when some hostings failed (else as the fact)
+summary:
+  description: What to print, safe for a terminal (OVH's messages are untrusted).
+  returned: success, and when some hostings failed
   type: dict
   contains:
     lines:

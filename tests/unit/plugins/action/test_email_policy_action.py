@@ -8,11 +8,13 @@ import time
 from unittest.mock import MagicMock
 
 import pytest
+import requests
 import responses
 from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.play_context import PlayContext
 from ansible.template import Templar
 
+from ansible_collections.mailops.ovh_hosting.plugins.action import email_policy as email_policy_action
 from ansible_collections.mailops.ovh_hosting.plugins.action.email_policy import ActionModule
 
 try:
@@ -100,8 +102,8 @@ def test_a_compliant_fleet_with_fresh_facts_costs_no_call(api):
     api.assert_all_requests_are_fired = False
     assert call_list(api) == []
     assert result["changed"] is False
-    assert result["ansible_facts"]["email_policy_results"] == []  # compliant hostings are counted, not listed
-    assert result["ansible_facts"]["email_policy_summary"]["lines"] == [
+    assert result["hostings"] == []  # compliant hostings are counted, not listed
+    assert result["summary"]["lines"] == [
         "0 of 50 hosting(s) changed; guard triggered on 0; 0 failed"]
 
 
@@ -128,10 +130,10 @@ def test_a_mixed_fleet_reads_again_and_writes_only_the_hostings_that_differ(api,
     assert body_of(put) == {"email": RECIPIENT}
     assert result["changed"] is True
     assert [entry["before_header"] for entry in result["diff"]] == [sn(2), sn(3)]
-    why = {entry["service_name"]: entry["why"] for entry in result["ansible_facts"]["email_policy_results"]}
+    why = {entry["service_name"]: entry["why"] for entry in result["hostings"]}
     assert why == {sn(2): ["state: ko -> ok by UNBLOCK (wanted unblocked)"],
                    sn(3): ["report recipient: none -> %s" % RECIPIENT]}
-    assert result["ansible_facts"]["email_policy_summary"]["hostings"] == 3
+    assert result["summary"]["hostings"] == 3
 
 
 def test_check_mode_reads_before_deciding_and_writes_nothing(api):
@@ -144,7 +146,7 @@ def test_check_mode_reads_before_deciding_and_writes_nothing(api):
     assert result["diff"] == [{"before": {"state": "ko", "report_recipient": RECIPIENT},
                                "after": {"state": "ok", "report_recipient": RECIPIENT},
                                "before_header": sn(1), "after_header": sn(1)}]
-    assert result["ansible_facts"]["email_policy_summary"]["lines"] == [
+    assert result["summary"]["lines"] == [
         sn(1) + ": state: ko -> ok by UNBLOCK (wanted unblocked)",
         "1 of 2 hosting(s) would change; guard triggered on 0; 0 failed"]
 
@@ -183,9 +185,8 @@ def test_one_hosting_failing_never_stops_the_others_and_the_task_fails_naming_it
     assert result["failed"] is True
     assert result["msg"].startswith("1 of 3 hosting(s) failed: hosting %s: GET /hosting/web/%s/email" % (sn(2), sn(2)))
     assert "HTTP 403" in result["msg"] and "EU.ext-1.2" in result["msg"]
-    # Failed, the task sets no fact, and still says what it did.
-    assert "ansible_facts" not in result
-    results = {entry["service_name"]: entry for entry in result["email_policy_results"]}
+    # Failed, it still says what it did.
+    results = {entry["service_name"]: entry for entry in result["hostings"]}
     assert results[sn(1)]["changed"] and results[sn(3)]["changed"] and results[sn(1)]["actions"] == ["UNBLOCK"]
     assert results[sn(2)]["failed"] and not results[sn(2)]["changed"]
     assert sorted(call for call in call_list(api) if call[0] == "POST") == [
@@ -197,7 +198,7 @@ def test_with_continue_on_error_the_failures_are_in_the_facts_for_the_role_to_sa
     api.get(API + "/hosting/web/%s/email" % sn(1), status=500, json={"message": "boom"})
     result = run_action(hosts, continue_on_error=True, retries=0)
     assert not result.get("failed"), result
-    summary = result["ansible_facts"]["email_policy_summary"]
+    summary = result["summary"]
     assert len(summary["failures"]) == 1 and "HTTP 500" in summary["failures"][0]
     assert summary["lines"][-1] == "0 of 1 hosting(s) changed; guard triggered on 0; 1 failed"
 
@@ -263,5 +264,49 @@ def test_names_that_are_no_inventory_host_take_the_values_of_the_tasks_context(a
     assert call_list(api) == [AUTH_TIME, ("GET", "/hosting/web/%s/email" % sn(7)),
                               ("POST", "/hosting/web/%s/email/request" % sn(7)),
                               ("GET", "/hosting/web/%s/email" % sn(7))]
-    assert [entry["why"] for entry in result["ansible_facts"]["email_policy_results"]] == [
+    assert [entry["why"] for entry in result["hostings"]] == [
         ["state: ok -> ko by BLOCK (wanted blocked)"]]
+
+
+def test_an_empty_list_of_hostings_acts_on_none_and_no_list_means_the_plays_hosts(api):
+    api.assert_all_requests_are_fired = False
+    hosts = {sn(1): fresh(sn(1), "ko", **POLICY), sn(2): fresh(sn(2), "ko", **POLICY)}
+    none = run_action(hosts, check_mode=True, hostings=[])
+    assert not none.get("failed"), none
+    assert call_list(api) == [] and none["changed"] is False and none["summary"]["hostings"] == 0
+    api.get(API + "/hosting/web/%s/email" % sn(1), json=email("ko"))
+    api.get(API + "/hosting/web/%s/email" % sn(2), json=email("ko"))
+    every = run_action(hosts, check_mode=True)
+    assert every["changed"] is True and every["summary"]["hostings"] == 2
+    assert sorted(call for call in call_list(api) if call != AUTH_TIME) == [
+        ("GET", "/hosting/web/%s/email" % sn(index)) for index in (1, 2)]
+
+
+def test_a_secret_of_the_task_never_reaches_its_result_even_when_ovh_echoes_it(api, fake_time):
+    hosts = {sn(1): fresh(sn(1), "ko", **POLICY)}
+    api.get(API + "/hosting/web/%s/email" % sn(1), status=400,
+            json={"message": "bad key %s" % CREDENTIALS["consumer_key"]})
+    result = run_action(hosts)
+    assert result["failed"] is True and "HTTP 400" in result["msg"]
+    assert CREDENTIALS["consumer_key"] not in repr(result) and CREDENTIALS["application_secret"] not in repr(result)
+
+
+def test_a_vaulted_value_is_sent_as_its_text_and_never_shown(monkeypatch):
+    class Vaulted:
+        def __str__(self):
+            return "ops@example.com"
+
+    monkeypatch.setattr(email_policy_action, "VaultedValue", Vaulted)
+    text = email_policy_action.plain(Vaulted())
+    assert text == "ops@example.com" and "ops@example.com" not in "%r" % (text,)
+    assert email_policy_action.plain("ops@example.com") == "ops@example.com"
+
+
+def test_a_failure_before_any_call_of_the_hostings_own_still_names_it_and_fails_the_task(fake_time):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.get(API + "/auth/time", body=requests.ConnectionError("refused"))
+        result = run_action({sn(1): fresh(sn(1), "ko", **POLICY)}, retries=0)
+    assert result["failed"] is True
+    assert [entry["failed"] for entry in result["hostings"]] == [True]
+    assert result["hostings"][0]["failure"].startswith("hosting %s: GET /auth/time" % sn(1))
+    assert result["summary"]["lines"][-1] == "0 of 1 hosting(s) changed; guard triggered on 0; 1 failed"

@@ -19,6 +19,7 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.common import 
 )
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.errors import HostingApiError
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import concurrency_problem
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.waiter import wait_timeout_problem
 from ansible_collections.mailops.ovh_hosting.plugins.plugin_utils import email_policy, policy_run
 
 try:
@@ -152,7 +153,7 @@ def _option_problems(args) -> list:
     """What is wrong with the task's numbers, before any host var is looked at."""
     return [problem for problem in (
         concurrency_problem(args["concurrency"]),
-        "wait_timeout must be 0 or more, got %d" % args["wait_timeout"] if args["wait_timeout"] < 0 else None,
+        wait_timeout_problem(args["wait_timeout"]),
         "facts_max_age must be 0 or more, got %d" % args["facts_max_age"] if args["facts_max_age"] < 0 else None,
     ) if problem]
 

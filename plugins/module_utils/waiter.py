@@ -22,3 +22,10 @@ def timeout_message(timeout, expected, reads, seen) -> str:
 
 def _seconds(value):
     return int(value) if float(value).is_integer() else value
+
+
+def wait_timeout_problem(wait_timeout) -> str | None:
+    """Why ``wait_timeout`` is no number of seconds to wait, or None (email and the email_policy action)."""
+    if wait_timeout < 0:
+        return "wait_timeout must be 0 or more, got %d" % wait_timeout
+    return None

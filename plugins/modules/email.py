@@ -291,7 +291,7 @@ from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_outcome 
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.email_service import Wanted, converge
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.fleet import concurrency_problem
 from ansible_collections.mailops.ovh_hosting.plugins.module_utils.service_name import service_name_problem
-from ansible_collections.mailops.ovh_hosting.plugins.module_utils.waiter import WaitTimeout
+from ansible_collections.mailops.ovh_hosting.plugins.module_utils.waiter import WaitTimeout, wait_timeout_problem
 
 HOSTING_OPTIONS = dict(
     service_name=dict(type="str", required=True),
@@ -340,8 +340,7 @@ def problems_of(params, wanted):
         problems.append("hostings: each hosting may be listed once, got twice or more: %s" % ", ".join(duplicates))
     if params["hostings"] is not None:
         problems += [current_problem(entry) for entry in params["hostings"]]
-    if params["wait_timeout"] < 0:
-        problems.append("wait_timeout must be 0 or more, got %d" % params["wait_timeout"])
+    problems.append(wait_timeout_problem(params["wait_timeout"]))
     if params["wait_sleep"] < 1:
         problems.append("wait_sleep must be 1 or more, got %d" % params["wait_sleep"])
     problems.append(concurrency_problem(params["concurrency"]))
